@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BRISK_IPAM_H
+#define BRISK_IPAM_H
+
+#include <stddef.h>
+
+#include "brisk/err.h"
+#include "brisk/netconf.h"
+
+/* One address handed out: the address with its subnet's prefix, and gw. */
+struct ipam_lease {
+	struct ipnet addr;
+	struct ipaddr gw; /* family 0 when the range has none */
+	int set; /* index of the range set it came from */
+};
+
+/* How long a call waits for the store lock before answering code 11. */
+#define IPAM_LOCK_TIMEOUT_MS 10000
+
+/*
+ * Give id/ifname one address from each range set of @c (built-in IPAM).
+ * If id/ifname already holds leases in this network they are returned
+ * instead (a repeated ADD is idempotent). Requested addresses (c->req_ips)
+ * must lie in a set and be free. All or nothing: on failure no lease taken
+ * by this call remains. Writes *ret_n entries (at most IPAM_MAX_SETS).
+ */
+int ipam_allocate(const struct ipamconf *c, const char *network,
+		  const char *id, const char *ifname, struct ipam_lease *ret,
+		  size_t *ret_n, struct cni_err *err);
+
+/* Release every lease of id/ifname in @network; absence is success. */
+int ipam_release(const struct ipamconf *c, const char *network,
+		 const char *id, const char *ifname, struct cni_err *err);
+
+/*
+ * Verify that each of @ips is leased to id/ifname. Code 999 naming the
+ * first address that is not.
+ */
+int ipam_check(const struct ipamconf *c, const char *network, const char *id,
+	       const char *ifname, const struct ipaddr *ips, size_t n,
+	       struct cni_err *err);
+
+#endif

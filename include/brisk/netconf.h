@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BRISK_NETCONF_H
+#define BRISK_NETCONF_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "brisk/err.h"
+#include "brisk/ipnet.h"
+#include "brisk/range.h"
+#include "brisk/version.h"
+
+#define NETCONF_NAME_MAX 128
+#define IPAM_MAX_SETS 8
+#define IPAM_MAX_ROUTES 64
+#define IPAM_MAX_REQ_IPS 8
+
+#define IPAM_DEFAULT_DATA_DIR "/var/lib/cni/networks"
+
+enum ipam_kind {
+	IPAM_NONE, /* "ipam": {} or absent: layer 2 only */
+	IPAM_BUILTIN, /* host-local or brisk, in-process */
+	IPAM_DELEGATE, /* anything else: exec'd from CNI_PATH */
+};
+
+struct ipamconf {
+	enum ipam_kind kind;
+	char type[64];
+	size_t n_sets;
+	struct ipam_rangeset sets[IPAM_MAX_SETS];
+	size_t n_routes;
+	struct iproute routes[IPAM_MAX_ROUTES];
+	char data_dir[PATH_MAX];
+	char resolv_conf[PATH_MAX]; /* "" when unset */
+	size_t n_req_ips; /* requested addresses (args, runtimeConfig, CNI_ARGS) */
+	struct ipaddr req_ips[IPAM_MAX_REQ_IPS];
+};
+
+/* The bridge plugin's network config, as the reference bridge reads it. */
+struct netconf {
+	enum cni_ver ver;
+	char cni_version[16];
+	char name[NETCONF_NAME_MAX];
+	char type[64];
+	char bridge[IFNAMSIZ];
+	bool is_gw;
+	bool is_default_gw;
+	bool force_address;
+	bool ip_masq;
+	bool hairpin;
+	bool promisc;
+	bool enable_dad;
+	bool mac_spoofchk;
+	bool disable_container_iface;
+	int mtu; /* 0: kernel default */
+	int vlan;
+	char mac[18]; /* requested container MAC, "" for random */
+	struct ipamconf ipam;
+	json_t *dns; /* borrowed from raw, may be NULL */
+	json_t *prev_result; /* borrowed from raw, may be NULL */
+	json_t *raw; /* the whole document; owned */
+};
+
+/*
+ * Parse and validate a network config. @cni_args is CNI_ARGS (may be NULL)
+ * for IP= and MAC=. Malformed JSON is code 6; wrong types and bad values
+ * are code 7 naming the key; an unsupported cniVersion is code 1.
+ * On success the caller owns @ret and frees it with netconf_free.
+ */
+int netconf_parse(const char *buf, size_t len, const char *cni_args,
+		  struct netconf *ret, struct cni_err *err);
+void netconf_free(struct netconf *c);
+
+/* Parse only the "ipam" object of @root into @ret (used by IPAM-only mode). */
+int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
+		   struct cni_err *err);
+
+/* Best effort: the cniVersion string of a document, for error replies. */
+void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n);
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "brisk/cni.h"
+#include "brisk/jsonget.h"
+#include "brisk/netconf.h"
+
+#define DEFAULT_BRIDGE "cni0"
+
+static bool mac_is_valid(const char *s)
+{
+	if (strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	/* A multicast address cannot be an interface's own. */
+	return (strtol((char[]){ s[0], s[1], 0 }, NULL, 16) & 1) == 0;
+}
+
+/* The container MAC: CNI_ARGS MAC=, then args.cni.mac, then runtimeConfig. */
+static int netconf_parse_mac(json_t *root, const char *cni_args,
+			     struct netconf *c, struct cni_err *err)
+{
+	json_t *args = NULL, *cni = NULL, *rc = NULL;
+	int r;
+
+	r = cni_args_get(cni_args, "MAC", c->mac, sizeof(c->mac), err);
+	if (r < 0)
+		return r;
+	r = jget_obj(root, "", "args", &args, err);
+	if (r == 0 && args)
+		r = jget_obj(args, "args", "cni", &cni, err);
+	if (r == 0 && cni)
+		r = jget_strbuf(cni, "args.cni", "mac", c->mac, sizeof(c->mac),
+				err);
+	if (r == 0)
+		r = jget_obj(root, "", "runtimeConfig", &rc, err);
+	if (r == 0 && rc)
+		r = jget_strbuf(rc, "runtimeConfig", "mac", c->mac,
+				sizeof(c->mac), err);
+	if (r < 0)
+		return r;
+	if (c->mac[0] && !mac_is_valid(c->mac))
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "mac: \"%s\" is not a unicast MAC address",
+				   c->mac);
+	return 0;
+}
+
+static int netconf_parse_flags(json_t *root, struct netconf *c,
+			       struct cni_err *err)
+{
+	bool preserve_vlan = false;
+	int r = 0;
+
+	r = r ?: jget_bool(root, "", "isGateway", &c->is_gw, err);
+	r = r ?: jget_bool(root, "", "isDefaultGateway", &c->is_default_gw, err);
+	r = r ?: jget_bool(root, "", "forceAddress", &c->force_address, err);
+	r = r ?: jget_bool(root, "", "ipMasq", &c->ip_masq, err);
+	r = r ?: jget_bool(root, "", "hairpinMode", &c->hairpin, err);
+	r = r ?: jget_bool(root, "", "promiscMode", &c->promisc, err);
+	r = r ?: jget_bool(root, "", "enabledad", &c->enable_dad, err);
+	r = r ?: jget_bool(root, "", "macspoofchk", &c->mac_spoofchk, err);
+	r = r ?: jget_bool(root, "", "preserveDefaultVlan", &preserve_vlan, err);
+	r = r ?: jget_bool(root, "", "disableContainerInterface",
+			   &c->disable_container_iface, err);
+	r = r ?: jget_int(root, "", "mtu", 0, 65535, &c->mtu, err);
+	r = r ?: jget_int(root, "", "vlan", 0, 4094, &c->vlan, err);
+	if (r < 0)
+		return r;
+	/* As the reference: a default gateway implies being the gateway. */
+	if (c->is_default_gw)
+		c->is_gw = true;
+	if (c->mtu != 0 && c->mtu < 68)
+		return cni_err_set(err, CNI_ERR_CONFIG, ERANGE,
+				   "mtu: %d is below the minimum of 68", c->mtu);
+	return 0;
+}
+
+/* Keys the reference accepts that brisk does not implement yet: code 2. */
+static int netconf_check_unsupported(json_t *root, const struct netconf *c,
+				     struct cni_err *err)
+{
+	static const char *const todo = "not implemented by brisk yet";
+
+	if (c->ip_masq)
+		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
+				   "ipMasq: %s", todo);
+	if (c->mac_spoofchk)
+		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
+				   "macspoofchk: %s", todo);
+	if (c->vlan != 0 || json_object_get(root, "vlanTrunk"))
+		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
+				   "vlan: %s", todo);
+	return 0;
+}
+
+static int netconf_parse_names(json_t *root, struct netconf *c,
+			       struct cni_err *err)
+{
+	int r = 0;
+
+	r = r ?: jget_strbuf(root, "", "name", c->name, sizeof(c->name), err);
+	r = r ?: jget_strbuf(root, "", "type", c->type, sizeof(c->type), err);
+	r = r ?: jget_strbuf(root, "", "bridge", c->bridge, sizeof(c->bridge),
+			     err);
+	if (r < 0)
+		return r;
+	if (!c->name[0])
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "name: missing network name");
+	if (!cni_valid_netname(c->name))
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "name: \"%.64s\" is not a valid network name",
+				   c->name);
+	if (!c->type[0])
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "type: missing plugin type");
+	if (!c->bridge[0])
+		strcpy(c->bridge, DEFAULT_BRIDGE);
+	if (!cni_valid_ifname(c->bridge))
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "bridge: \"%s\" is not a valid interface name",
+				   c->bridge);
+	return 0;
+}
+
+static int netconf_decode(const char *buf, size_t len, json_t **ret,
+			  struct cni_err *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!root) {
+		cni_err_set(err, CNI_ERR_DECODE, EINVAL,
+			    "config: malformed JSON");
+		cni_err_detail(err, "line %d column %d: %s", jerr.line,
+			       jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return cni_err_set(err, CNI_ERR_DECODE, EINVAL,
+				   "config: expected a JSON object");
+	}
+	*ret = root;
+	return 0;
+}
+
+static int netconf_parse_root(json_t *root, const char *cni_args,
+			      struct netconf *c, struct cni_err *err)
+{
+	int r = 0;
+
+	r = r ?: jget_strbuf(root, "", "cniVersion", c->cni_version,
+			     sizeof(c->cni_version), err);
+	r = r ?: cni_ver_parse(c->cni_version, &c->ver, err);
+	r = r ?: netconf_parse_names(root, c, err);
+	r = r ?: netconf_parse_flags(root, c, err);
+	/* Other main plugins' keys are theirs when brisk serves as their IPAM. */
+	if (r == 0 && (strcmp(c->type, "brisk") == 0 ||
+		       strcmp(c->type, "bridge") == 0))
+		r = netconf_check_unsupported(root, c, err);
+	r = r ?: netconf_parse_mac(root, cni_args, c, err);
+	r = r ?: jget_obj(root, "", "dns", &c->dns, err);
+	r = r ?: jget_obj(root, "", "prevResult", &c->prev_result, err);
+	r = r ?: ipamconf_parse(root, cni_args, &c->ipam, err);
+	return r;
+}
+
+int netconf_parse(const char *buf, size_t len, const char *cni_args,
+		  struct netconf *ret, struct cni_err *err)
+{
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = netconf_decode(buf, len, &ret->raw, err);
+	if (r < 0)
+		return r;
+	r = netconf_parse_root(ret->raw, cni_args, ret, err);
+	if (r < 0) {
+		netconf_free(ret);
+		return r;
+	}
+	return 0;
+}
+
+void netconf_free(struct netconf *c)
+{
+	json_decref(c->raw);
+	c->raw = NULL;
+	c->dns = NULL;
+	c->prev_result = NULL;
+}
+
+void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n)
+{
+	json_t *root = buf ? json_loadb(buf, len, 0, NULL) : NULL;
+	const char *v = json_string_value(json_object_get(root, "cniVersion"));
+
+	snprintf(ret, n, "%s", v && strlen(v) < 16 ? v : "");
+	json_decref(root);
+}

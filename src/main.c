@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+/* brisk: a CNI bridge plugin. Reads the CNI environment and stdin, runs one
+ * command, prints one JSON object on stdout. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "brisk/cleanup.h"
+#include "brisk/cmd.h"
+#include "brisk/log.h"
+#include "brisk/result.h"
+#include "brisk/version.h"
+
+static int print_json(json_t *j)
+{
+	int r = json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	fputc('\n', stdout);
+	return fflush(stdout) == 0 && r == 0 ? 0 : -1;
+}
+
+static int print_error(const struct cni_err *err, const char *ver)
+{
+	json_t *j = result_encode_error(err, ver);
+
+	if (j)
+		print_json(j);
+	json_decref(j);
+	return 1;
+}
+
+static void print_about(void)
+{
+	fprintf(stderr,
+		"brisk %s: CNI bridge plugin with built-in host-local IPAM\n"
+		"CNI protocol versions: %s\n",
+		BRISK_VERSION, cni_ver_list_json());
+}
+
+int main(int argc, char **argv)
+{
+	struct cni_err err = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	json_t *out = NULL;
+	struct cni_env env;
+	char ver[16] = "";
+	size_t len = 0;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	/* A runtime that goes away must not kill us halfway through. */
+	signal(SIGPIPE, SIG_IGN);
+	log_init_from_env();
+	r = cni_env_read(&env, &err);
+	if (r == 0 && env.cmd == CNI_CMD_NONE) {
+		print_about();
+		return 0;
+	}
+	if (r == 0)
+		r = cni_read_all(STDIN_FILENO, &buf, &len, &err);
+	if (r == 0)
+		r = plugin_run(&env, buf, len, &out, ver, sizeof(ver), &err);
+	if (r < 0) {
+		json_decref(out);
+		return print_error(&err, ver);
+	}
+	if (out && print_json(out) < 0)
+		r = -EIO;
+	json_decref(out);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "brisk/link.h"
+
+static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family,
+				    int ifindex)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = (unsigned char)family;
+	ifi->ifi_index = ifindex;
+	return ifi;
+}
+
+static int link_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_MAX) > 0)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void link_parse_kind(const struct nlattr *linkinfo,
+			    struct link_info *ret)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, linkinfo) {
+		if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(ret->kind, sizeof(ret->kind), "%s",
+				 mnl_attr_get_str(attr));
+	}
+}
+
+static int link_info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct link_info *ret = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb);
+	ret->ifindex = ifi->ifi_index;
+	ret->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		snprintf(ret->name, sizeof(ret->name), "%s",
+			 mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER])
+		ret->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINK])
+		ret->peer = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_MTU])
+		ret->mtu = (int)mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
+		memcpy(ret->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
+	if (tb[IFLA_LINKINFO])
+		link_parse_kind(tb[IFLA_LINKINFO], ret);
+	return MNL_CB_OK;
+}
+
+int link_get(struct netlink *nl, const char *name, int ifindex,
+	     struct link_info *ret, struct cni_err *err)
+{
+	struct netlink_batch b;
+	struct netlink_ack ack;
+	struct nlmsghdr *nlh;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_GETLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* Skip per-VF and stats blocks: we only need the basics. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = netlink_batch_run(nl, &b, link_info_cb, ret, &ack);
+	if (r == -ENODEV) {
+		memset(ret, 0, sizeof(*ret));
+		return 0;
+	}
+	if (r < 0)
+		return netlink_ack_err(&ack, err, name ? name : "link lookup");
+	return 0;
+}
+
+int link_bridge_create(struct netlink *nl, const char *name, int mtu,
+		       const uint8_t mac[6], bool promisc, struct cni_err *err)
+{
+	struct netlink_batch b;
+	struct netlink_ack ack;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *li;
+	int r;
+
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	ifi->ifi_flags = IFF_UP | (promisc ? IFF_PROMISC : 0);
+	ifi->ifi_change = ifi->ifi_flags;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	if (mtu > 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, li);
+	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
+	if (r == -EEXIST)
+		return r;
+	if (r < 0)
+		return netlink_ack_err(&ack, err, "bridge create");
+	return 0;
+}
+
+static void put_veth_peer(struct nlmsghdr *nlh, const struct veth_spec *v)
+{
+	struct nlattr *data, *peer;
+	struct ifinfomsg *pifi;
+
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* Not a true nest (it starts with an ifinfomsg): no NESTED flag. */
+	peer->nla_type = VETH_INFO_PEER;
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	/* The peer's header is counted inside the nest, not the message. */
+	/* No IFF_UP here: veth_open() fails with ENOTCONN until the pair is
+	 * linked, which happens after the peer is configured. */
+	pifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer_name);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->peer_mac);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_nsfd);
+	if (v->mtu > 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->mtu);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+}
+
+int link_veth_create(struct netlink *nl, const struct veth_spec *v,
+		     struct cni_err *err)
+{
+	struct netlink_batch b;
+	struct netlink_ack ack;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *li;
+	int r;
+
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host_name);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->host_mac);
+	if (v->mtu > 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->mtu);
+	if (v->master > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)v->master);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	put_veth_peer(nlh, v);
+	mnl_attr_nest_end(nlh, li);
+	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
+	if (r == -EEXIST)
+		return r;
+	if (r < 0)
+		return netlink_ack_err(&ack, err, "veth create");
+	return 0;
+}
+
+int link_del(struct netlink *nl, const char *name, bool *ret_deleted,
+	     struct cni_err *err)
+{
+	struct netlink_batch b;
+	struct netlink_ack ack;
+	struct nlmsghdr *nlh;
+	int r;
+
+	*ret_deleted = false;
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_DELLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return netlink_ack_err(&ack, err, "link delete");
+	*ret_deleted = true;
+	return 0;
+}
+
+int link_put_flags(struct netlink *nl, struct netlink_batch *b, int ifindex,
+		   unsigned int flags, unsigned int change)
+{
+	struct nlmsghdr *nlh = netlink_batch_add(nl, b, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi;
+
+	if (!nlh)
+		return -ENOBUFS;
+	ifi = put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = change;
+	return 0;
+}
+
+int link_set_flags(struct netlink *nl, int ifindex, unsigned int flags,
+		   unsigned int change, struct cni_err *err)
+{
+	struct netlink_batch b;
+	struct netlink_ack ack;
+
+	netlink_batch_init(&b);
+	link_put_flags(nl, &b, ifindex, flags, change);
+	if (netlink_batch_run(nl, &b, NULL, NULL, &ack) < 0)
+		return netlink_ack_err(&ack, err, "link set flags");
+	return 0;
+}
+
+int link_set_hairpin(struct netlink *nl, int ifindex, bool on,
+		     struct cni_err *err)
+{
+	struct netlink_batch b;
+	struct netlink_ack ack;
+	struct nlmsghdr *nlh;
+	struct nlattr *pi;
+
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_SETLINK, 0);
+	put_ifinfo(nlh, AF_BRIDGE, ifindex);
+	pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	/* The bridge reads a non-nested PROTINFO as a legacy STP state. */
+	pi->nla_type |= NLA_F_NESTED;
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, on ? 1 : 0);
+	mnl_attr_nest_end(nlh, pi);
+	if (netlink_batch_run(nl, &b, NULL, NULL, &ack) < 0)
+		return netlink_ack_err(&ack, err, "bridge port hairpin");
+	return 0;
+}
+
+void link_mac_fmt(const uint8_t mac[6], char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+}
+
+int link_mac_parse(const char *s, uint8_t ret[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		ret[i] = (uint8_t)b[i];
+	return 0;
+}

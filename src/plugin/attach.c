@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "brisk/attach.h"
+#include "brisk/log.h"
+#include "brisk/netns.h"
+
+void attach_host_ifname(const char *id, const char *ifname, char *ret)
+{
+	/* FNV-1a: stable across versions and machines, cheap, good spread. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *p = id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = (h ^ 0xff) * 0x100000001b3ULL; /* separator: "ab"+"c" != "a"+"bc" */
+	for (const char *p = ifname; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	snprintf(ret, IFNAMSIZ, "veth%011llx",
+		 (unsigned long long)(h & 0xfffffffffffULL));
+}
+
+void attach_random_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6) {
+		/* getrandom on 6 bytes does not fail after boot; be safe anyway. */
+		uint64_t t = (uint64_t)(uintptr_t)mac ^ (uint64_t)getpid() << 20;
+
+		memcpy(mac, &t, 6);
+	}
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+}
+
+int attach_open(struct attach *a, const struct cni_env *env,
+		struct netconf *c, bool may_be_gone, struct cni_err *err)
+{
+	struct cni_err nserr = { 0 };
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->env = env;
+	a->conf = c;
+	a->nsfd = -1;
+	attach_host_ifname(env->container_id, env->ifname, a->host_ifname);
+	r = netlink_open(&a->host, err);
+	if (r < 0 || !*env->netns)
+		return r;
+	r = netns_open(env->netns, &a->nsfd, &nserr);
+	/* A leftover mount point of a dead namespace is a plain file. */
+	if (may_be_gone && (r == -ENOENT || r == -EINVAL)) {
+		log_info("namespace %s is gone", env->netns);
+		return 0;
+	}
+	if (r == -ENOENT)
+		return cni_err_set(err, CNI_ERR_ENV, ENOENT,
+				   "CNI_NETNS: %.200s does not exist",
+				   env->netns);
+	if (r < 0) {
+		*err = nserr;
+		return r;
+	}
+	return netns_netlink_open(a->nsfd, &a->cont, err);
+}
+
+void attach_close(struct attach *a)
+{
+	netlink_close(&a->cont);
+	netlink_close(&a->host);
+	if (a->nsfd >= 0)
+		close(a->nsfd);
+	a->nsfd = -1;
+}
+
+static int bridge_check(struct attach *a, const struct link_info *li,
+			struct cni_err *err)
+{
+	if (strcmp(li->kind, "bridge") != 0)
+		return cni_err_set(err, CNI_ERR_CONFIG, EEXIST,
+				   "bridge: %s exists and is not a bridge (%s)",
+				   a->conf->bridge,
+				   li->kind[0] ? li->kind : "no kind");
+	if (li->flags & IFF_UP)
+		return 0;
+	return link_set_flags(&a->host, li->ifindex, IFF_UP, IFF_UP, err);
+}
+
+int attach_ensure_bridge(struct attach *a, struct link_info *ret,
+			 struct cni_err *err)
+{
+	const char *name = a->conf->bridge;
+	uint8_t mac[6];
+	int r;
+
+	r = link_get(&a->host, name, 0, ret, err);
+	if (r < 0)
+		return r;
+	if (ret->ifindex == 0) {
+		attach_random_mac(mac);
+		r = link_bridge_create(&a->host, name, a->conf->mtu, mac,
+				       a->conf->promisc, err);
+		/* EEXIST: another ADD made it first, which is just as good. */
+		if (r < 0 && r != -EEXIST)
+			return r;
+		r = link_get(&a->host, name, 0, ret, err);
+		if (r < 0)
+			return r;
+		if (ret->ifindex == 0)
+			return cni_err_set(err, CNI_ERR_TRY_AGAIN, EAGAIN,
+					   "bridge: %s vanished while being created",
+					   name);
+	}
+	r = bridge_check(a, ret, err);
+	if (r == 0 && a->conf->promisc && !(ret->flags & IFF_PROMISC))
+		r = link_set_flags(&a->host, ret->ifindex, IFF_PROMISC,
+				   IFF_PROMISC, err);
+	return r;
+}

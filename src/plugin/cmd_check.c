@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "brisk/addr.h"
+#include "brisk/attach.h"
+#include "brisk/cleanup.h"
+#include "brisk/cmd.h"
+#include "brisk/delegate.h"
+#include "brisk/ipam.h"
+#include "brisk/result.h"
+#include "brisk/route.h"
+
+#define CHECK_MAX_ADDRS 64
+
+/* The prevResult interface that is ours: the one in our namespace. */
+static const struct result_iface *check_find_iface(const struct result *pr,
+						   const struct cni_env *env,
+						   int *ret_idx)
+{
+	for (int i = 0; i < pr->n_ifaces; i++) {
+		if (strcmp(pr->ifaces[i].name, env->ifname) == 0 &&
+		    strcmp(pr->ifaces[i].sandbox, env->netns) == 0) {
+			*ret_idx = i;
+			return &pr->ifaces[i];
+		}
+	}
+	return NULL;
+}
+
+static int check_link(struct attach *a, const struct result *pr,
+		      struct link_info *ret_cont, int *ret_idx,
+		      struct cni_err *err)
+{
+	const struct result_iface *want = check_find_iface(pr, a->env, ret_idx);
+	char mac[18];
+	int r;
+
+	if (!want)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
+				   "prevResult has no interface %s in %.200s",
+				   a->env->ifname, a->env->netns);
+	r = link_get(&a->cont, a->env->ifname, 0, ret_cont, err);
+	if (r < 0)
+		return r;
+	if (ret_cont->ifindex == 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
+				   "interface %s not found in %.200s",
+				   a->env->ifname, a->env->netns);
+	link_mac_fmt(ret_cont->mac, mac);
+	if (want->mac[0] && strcasecmp(want->mac, mac) != 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, EINVAL,
+				   "interface %s has MAC %s, expected %s",
+				   a->env->ifname, mac, want->mac);
+	return 0;
+}
+
+/* The host end must be a port of our bridge and the container end's peer. */
+static int check_peer(struct attach *a, const struct link_info *cont,
+		      struct cni_err *err)
+{
+	struct link_info br, host;
+	int r;
+
+	r = link_get(&a->host, a->conf->bridge, 0, &br, err);
+	if (r == 0 && br.ifindex == 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
+				   "bridge %s not found", a->conf->bridge);
+	if (r == 0)
+		r = link_get(&a->host, a->host_ifname, 0, &host, err);
+	if (r < 0)
+		return r;
+	if (host.ifindex == 0 || host.ifindex != cont->peer)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
+				   "host end %s of %s not found",
+				   a->host_ifname, a->env->ifname);
+	if (host.master != br.ifindex)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOLINK,
+				   "%s is not attached to bridge %s",
+				   a->host_ifname, a->conf->bridge);
+	return 0;
+}
+
+static int check_addrs(struct attach *a, const struct result *pr, int idx,
+		       const struct link_info *cont, struct cni_err *err)
+{
+	struct ipnet have[CHECK_MAX_ADDRS];
+	char buf[IPNET_STRLEN];
+	size_t n = 0;
+	int r;
+
+	r = addr_list(&a->cont, cont->ifindex, AF_UNSPEC, have, ARRAY_SIZE(have),
+		      &n, err);
+	for (int i = 0; i < pr->n_ips && r == 0; i++) {
+		const struct ipnet *want = &pr->ips[i].addr;
+		bool found = false;
+
+		if (pr->ips[i].iface >= 0 && pr->ips[i].iface != idx)
+			continue;
+		for (size_t j = 0; j < n && !found; j++)
+			found = ipaddr_eq(&have[j].addr, &want->addr) &&
+				have[j].prefixlen == want->prefixlen;
+		if (!found)
+			return cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
+					   "address %s not found on %s",
+					   ipnet_fmt(want, buf), a->env->ifname);
+	}
+	return r;
+}
+
+static bool route_matches(const struct iproute *have, const struct iproute *want,
+			  const struct result *pr)
+{
+	struct ipaddr wdst, hdst;
+	struct ipaddr gw = want->gw;
+
+	for (int i = 0; i < pr->n_ips && !gw.family; i++)
+		if (pr->ips[i].addr.addr.family == want->dst.addr.family)
+			gw = pr->ips[i].gw;
+	ipnet_first(&want->dst, &wdst);
+	ipnet_first(&have->dst, &hdst);
+	return have->dst.prefixlen == want->dst.prefixlen &&
+	       ipaddr_eq(&wdst, &hdst) &&
+	       (!gw.family || ipaddr_eq(&gw, &have->gw));
+}
+
+static int check_routes(struct attach *a, const struct result *pr,
+			const struct link_info *cont, struct cni_err *err)
+{
+	struct iproute have[CHECK_MAX_ADDRS];
+	char buf[IPNET_STRLEN];
+	size_t n = 0;
+	int r;
+
+	if (pr->n_routes == 0)
+		return 0;
+	r = route_list(&a->cont, cont->ifindex, AF_UNSPEC, 0, have,
+		       ARRAY_SIZE(have), &n, err);
+	for (int i = 0; i < pr->n_routes && r == 0; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n && !found; j++)
+			found = route_matches(&have[j], &pr->routes[i], pr);
+		if (!found)
+			return cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
+					   "route to %s not found on %s",
+					   ipnet_fmt(&pr->routes[i].dst, buf),
+					   a->env->ifname);
+	}
+	return r;
+}
+
+static int check_ipam(struct attach *a, const struct result *pr,
+		      struct cni_err *err)
+{
+	struct netconf *c = a->conf;
+	struct ipaddr ips[RESULT_MAX_IPS];
+	size_t n = 0;
+
+	if (c->ipam.kind == IPAM_DELEGATE)
+		return delegate_run(a->env, "CHECK", c->ipam.type, c->raw, NULL,
+				    err);
+	if (c->ipam.kind != IPAM_BUILTIN)
+		return 0;
+	for (int i = 0; i < pr->n_ips; i++)
+		ips[n++] = pr->ips[i].addr.addr;
+	return ipam_check(&c->ipam, c->name, a->env->container_id,
+			  a->env->ifname, ips, n, err);
+}
+
+static int check_steps(struct attach *a, const struct result *pr,
+		       struct cni_err *err)
+{
+	struct link_info cont;
+	int idx = -1, r;
+
+	r = check_link(a, pr, &cont, &idx, err);
+	if (r < 0)
+		return r;
+	r = check_peer(a, &cont, err);
+	if (r < 0)
+		return r;
+	r = check_addrs(a, pr, idx, &cont, err);
+	if (r < 0)
+		return r;
+	r = check_routes(a, pr, &cont, err);
+	if (r < 0)
+		return r;
+	return check_ipam(a, pr, err);
+}
+
+int cmd_check(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+{
+	struct result pr;
+	struct attach a;
+	int r;
+
+	if (!c->prev_result)
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "prevResult: required for CHECK");
+	result_init(&pr);
+	r = result_decode(c->prev_result, c->ver, &pr, err);
+	if (r == 0) {
+		r = attach_open(&a, env, c, false, err);
+		if (r == 0)
+			r = check_steps(&a, &pr, err);
+		attach_close(&a);
+	}
+	result_clear(&pr);
+	return r;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <string.h>
+
+#include "brisk/attach.h"
+#include "brisk/cmd.h"
+#include "brisk/delegate.h"
+#include "brisk/ipam.h"
+#include "brisk/log.h"
+
+static int del_ipam(const struct cni_env *env, struct netconf *c,
+		    struct cni_err *err)
+{
+	if (c->ipam.kind == IPAM_BUILTIN)
+		return ipam_release(&c->ipam, c->name, env->container_id,
+				    env->ifname, err);
+	if (c->ipam.kind == IPAM_DELEGATE)
+		return delegate_run(env, "DEL", c->ipam.type, c->raw, NULL,
+				    err);
+	return 0;
+}
+
+/*
+ * Remove the container end (which takes its peer with it), or the host end
+ * by its derived name when the namespace is gone.
+ */
+static int del_links(struct attach *a, struct cni_err *err)
+{
+	bool deleted = false;
+	int r;
+
+	if (a->cont.sock) {
+		r = link_del(&a->cont, a->env->ifname, &deleted, err);
+		if (r < 0)
+			return r;
+	}
+	if (deleted)
+		return 0;
+	return link_del(&a->host, a->host_ifname, &deleted, err);
+}
+
+int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+{
+	struct cni_err lerr = { 0 };
+	struct attach a;
+	int r, rl;
+
+	/* Free the addresses even when the links cannot be reached. */
+	r = del_ipam(env, c, err);
+	rl = attach_open(&a, env, c, true, &lerr);
+	if (rl == 0)
+		rl = del_links(&a, &lerr);
+	attach_close(&a);
+	if (rl < 0 && r == 0) {
+		*err = lerr;
+		return rl;
+	}
+	if (rl < 0)
+		log_err("DEL links: %s (%s)", lerr.msg, lerr.details);
+	return r;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "brisk/attach.h"
+#include "brisk/cleanup.h"
+#include "brisk/cmd.h"
+#include "brisk/ipam.h"
+#include "brisk/lease.h"
+#include "brisk/link.h"
+#include "brisk/log.h"
+
+#define GC_MAX_STALE 4096
+
+struct gc_owner {
+	char id[256];
+	char ifname[IFNAMSIZ];
+};
+
+struct gc_ctx {
+	json_t *valid; /* array of {containerID, ifname} */
+	struct lease_store *store;
+	size_t n_stale;
+	struct gc_owner *stale; /* owners whose host veth must go */
+	int n_errors;
+	struct cni_err *err;
+};
+
+static bool gc_is_valid(json_t *valid, const char *id, const char *ifname)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(valid, i, v) {
+		const char *vid = json_string_value(json_object_get(v, "containerID"));
+		const char *vif = json_string_value(json_object_get(v, "ifname"));
+
+		/* An old id-only lease has no ifname: any ifname keeps it. */
+		if (vid && strcmp(vid, id) == 0 &&
+		    (!*ifname || (vif && strcmp(vif, ifname) == 0)))
+			return true;
+	}
+	return false;
+}
+
+static void gc_note_error(struct gc_ctx *g, const struct cni_err *e)
+{
+	if (g->n_errors++ == 0)
+		*g->err = *e;
+	else
+		cni_err_detail(g->err, "%s", e->msg);
+}
+
+static int gc_visit(const struct ipaddr *ip, const char *id,
+		    const char *ifname, void *data, struct cni_err *err)
+{
+	struct gc_ctx *g = data;
+	struct cni_err e = { 0 };
+	char buf[IPADDR_STRLEN];
+
+	/* Unreadable or empty leases belong to nobody we can name: keep. */
+	if (!*id || gc_is_valid(g->valid, id, ifname))
+		return 0;
+	log_info("gc: releasing %s of %s/%s", ipaddr_fmt(ip, buf), id, ifname);
+	if (lease_release_ip(g->store, ip, &e) < 0)
+		gc_note_error(g, &e);
+	if (*ifname && g->n_stale < GC_MAX_STALE) {
+		struct gc_owner *o = &g->stale[g->n_stale++];
+
+		snprintf(o->id, sizeof(o->id), "%s", id);
+		snprintf(o->ifname, sizeof(o->ifname), "%s", ifname);
+	}
+	return 0;
+}
+
+static int gc_valid_list(json_t *raw, json_t **ret, struct cni_err *err)
+{
+	json_t *v = json_object_get(raw, "cni.dev/valid-attachments");
+	size_t i;
+	json_t *e;
+
+	if (!v)
+		v = json_object_get(raw, "cni.dev/attachments");
+	if (!v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_is_array(v))
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "cni.dev/valid-attachments: expected an array");
+	json_array_foreach(v, i, e) {
+		if (!json_is_object(e) ||
+		    !json_is_string(json_object_get(e, "containerID")) ||
+		    !json_is_string(json_object_get(e, "ifname")))
+			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+					   "cni.dev/valid-attachments[%zu]: expected {containerID, ifname}",
+					   i);
+	}
+	*ret = v;
+	return 0;
+}
+
+/* The store pass: under the lock, release what no valid attachment owns. */
+static int gc_store(struct netconf *c, struct gc_ctx *g, struct cni_err *err)
+{
+	struct lease_store s = LEASE_STORE_INIT;
+	int r;
+
+	r = lease_store_open(c->ipam.data_dir, c->name, &s, err);
+	if (r == 0)
+		r = lease_store_lock(&s, IPAM_LOCK_TIMEOUT_MS, err);
+	g->store = &s;
+	if (r == 0)
+		r = lease_list(&s, gc_visit, g, err);
+	lease_store_close(&s);
+	g->store = NULL;
+	return r;
+}
+
+/* The link pass, outside the lock: the host ends of released owners. */
+static void gc_links(struct gc_ctx *g)
+{
+	struct netlink nl = { 0 };
+	struct cni_err e = { 0 };
+	char name[IFNAMSIZ];
+	bool deleted;
+
+	if (g->n_stale == 0)
+		return;
+	if (netlink_open(&nl, &e) < 0) {
+		gc_note_error(g, &e);
+		return;
+	}
+	for (size_t i = 0; i < g->n_stale; i++) {
+		attach_host_ifname(g->stale[i].id, g->stale[i].ifname, name);
+		memset(&e, 0, sizeof(e));
+		if (link_del(&nl, name, &deleted, &e) < 0)
+			gc_note_error(g, &e);
+	}
+	netlink_close(&nl);
+}
+
+int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+{
+	struct gc_ctx g = { .err = err };
+	int r;
+
+	(void)env;
+	r = gc_valid_list(c->raw, &g.valid, err);
+	if (r < 0 || c->ipam.kind != IPAM_BUILTIN)
+		return r;
+	g.stale = calloc(GC_MAX_STALE, sizeof(*g.stale));
+	if (!g.stale)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+	r = gc_store(c, &g, err);
+	gc_links(&g);
+	free(g.stale);
+	if (r == 0 && g.n_errors > 0)
+		r = -err->sys_errno ?: -EIO;
+	return r;
+}

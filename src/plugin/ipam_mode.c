@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <string.h>
+
+#include "brisk/cmd.h"
+#include "brisk/ipam.h"
+#include "brisk/result.h"
+
+static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
+			 json_t **ret_out, struct cni_err *err)
+{
+	struct ipam_lease leases[IPAM_MAX_SETS];
+	struct result res;
+	size_t n = 0;
+	int r;
+
+	r = ipam_allocate(&c->ipam, c->name, env->container_id, env->ifname,
+			  leases, &n, err);
+	if (r < 0)
+		return r;
+	result_init(&res);
+	for (size_t i = 0; i < n; i++) {
+		res.ips[res.n_ips].addr = leases[i].addr;
+		res.ips[res.n_ips].gw = leases[i].gw;
+		res.ips[res.n_ips++].iface = -1;
+	}
+	for (size_t i = 0; i < c->ipam.n_routes && r == 0; i++)
+		r = result_add_route(&res, &c->ipam.routes[i]);
+	res.dns = json_incref(c->dns);
+	*ret_out = r == 0 ? result_encode(&res, c->ver) : NULL;
+	result_clear(&res);
+	if (!*ret_out) {
+		struct cni_err ignored = { 0 };
+
+		ipam_release(&c->ipam, c->name, env->container_id, env->ifname,
+			     &ignored);
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "cannot encode the result");
+	}
+	return 0;
+}
+
+static int ipam_mode_check(const struct cni_env *env, struct netconf *c,
+			   struct cni_err *err)
+{
+	struct ipaddr ips[RESULT_MAX_IPS];
+	struct result pr;
+	size_t n = 0;
+	int r;
+
+	if (!c->prev_result)
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "prevResult: required for CHECK");
+	result_init(&pr);
+	r = result_decode(c->prev_result, c->ver, &pr, err);
+	for (int i = 0; r == 0 && i < pr.n_ips; i++)
+		ips[n++] = pr.ips[i].addr.addr;
+	result_clear(&pr);
+	if (r < 0)
+		return r;
+	return ipam_check(&c->ipam, c->name, env->container_id, env->ifname,
+			  ips, n, err);
+}
+
+int ipam_mode_run(const struct cni_env *env, struct netconf *c,
+		  json_t **ret_out, struct cni_err *err)
+{
+	switch (env->cmd) {
+	case CNI_CMD_ADD:
+		return ipam_mode_add(env, c, ret_out, err);
+	case CNI_CMD_DEL:
+		return ipam_release(&c->ipam, c->name, env->container_id,
+				    env->ifname, err);
+	case CNI_CMD_CHECK:
+		return ipam_mode_check(env, c, err);
+	default:
+		return cni_err_set(err, CNI_ERR_ENV, EINVAL,
+				   "CNI_COMMAND: unsupported in IPAM mode");
+	}
+}
