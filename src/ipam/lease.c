@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fault.h"
 #include "brisk/lease.h"
 #include "brisk/log.h"
 
@@ -18,6 +19,9 @@
 #define LEASE_LAST_PREFIX "last_reserved_ip."
 /* Larger than any lease host-local or brisk writes (id + ifname). */
 #define LEASE_READ_MAX 4096
+/* Temporary files start with a dot: never a valid address, so no scan
+ * (ours or host-local's) takes one for a lease. */
+#define LEASE_TMP_PREFIX ".tmp."
 
 static void lease_closedirp(DIR **d)
 {
@@ -186,11 +190,12 @@ static int lease_write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Write @buf to a new temporary file of the store, fsync'ed. Its name
+ * Write @buf to a new temporary file of the store, fsync'ed when @durable. Its name
  * starts with a dot, so no scan takes it for a lease; it goes to @ret_name.
  */
 static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
-			   char ret_name[static 64], struct cni_err *err)
+			   bool durable, char ret_name[static 64],
+			   struct cni_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	unsigned long long rnd;
@@ -200,7 +205,7 @@ static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
 		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 			rnd = (unsigned long long)lease_now_ms() ^
 			      ((unsigned long long)tries << 32);
-		snprintf(ret_name, 64, ".tmp.%d.%016llx", (int)getpid(), rnd);
+		snprintf(ret_name, 64, LEASE_TMP_PREFIX "%d.%016llx", (int)getpid(), rnd);
 		fd = openat(s->dirfd, ret_name,
 			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    0644);
@@ -210,7 +215,8 @@ static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
 					   ret_name);
 	}
 	r = lease_write_all(fd, buf, len);
-	if (r == 0 && fsync(fd) < 0)
+	/* A lease must survive a power cut whole; last_reserved_ip is a hint. */
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && close(TAKE_FD(fd)) < 0)
 		r = -errno;
@@ -230,7 +236,7 @@ static int lease_write_last(struct lease_store *s, const char *ipstr, int set,
 	int r;
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	r = lease_write_tmp(s, ipstr, strlen(ipstr), tmp, err);
+	r = lease_write_tmp(s, ipstr, strlen(ipstr), false, tmp, err);
 	if (r < 0)
 		return r;
 	if (renameat(s->dirfd, tmp, s->dirfd, name) < 0) {
@@ -240,6 +246,14 @@ static int lease_write_last(struct lease_store *s, const char *ipstr, int set,
 		return r;
 	}
 	return 0;
+}
+
+static bool lease_is_empty(struct lease_store *s, const char *name)
+{
+	struct stat st;
+
+	return fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_size == 0;
 }
 
 int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
@@ -257,11 +271,20 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
 	}
-	r = lease_write_tmp(s, content, strlen(content), tmp, err);
+	r = lease_write_tmp(s, content, strlen(content), true, tmp, err);
 	if (r < 0)
 		return r;
+	fault_point("lease-tmp-written");
 	/* link() fails with EEXIST instead of replacing: the test-and-set. */
 	r = linkat(s->dirfd, tmp, s->dirfd, name, 0);
+	if (r < 0 && errno == EEXIST && lease_is_empty(s, name)) {
+		/* host-local creates then writes: a crash between leaves an
+		 * empty file that would block the address forever. We hold
+		 * the lock, so no writer is still at work on it. */
+		log_warn("%s/%s: recovering an empty lease", s->path, name);
+		unlinkat(s->dirfd, name, 0);
+		r = linkat(s->dirfd, tmp, s->dirfd, name, 0);
+	}
 	saved = errno;
 	unlinkat(s->dirfd, tmp, 0);
 	if (r < 0 && saved == EEXIST)
@@ -269,6 +292,7 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 	if (r < 0)
 		return cni_err_set(err, CNI_ERR_IO, saved, "cannot create %s/%s",
 				   s->path, name);
+	fault_point("lease-linked");
 	r = lease_write_last(s, name, set, err);
 	if (r < 0) {
 		/* Unlike host-local, do not leave a lease nobody will return. */
@@ -367,9 +391,16 @@ typedef int (*lease_visit_fn)(struct lease_store *s, const char *name,
 			      const struct ipaddr *ip, enum lease_match m,
 			      void *data, struct cni_err *err);
 
-/* Visit every lease file of the store whose content matches id/ifname. */
-static int lease_scan(struct lease_store *s, const char *id,
-		      const char *ifname, lease_visit_fn visit, void *data,
+/* Called by lease_walk for every lease file, with its trimmed content. */
+typedef int (*lease_walk_fn)(struct lease_store *s, const char *name,
+			     const struct ipaddr *ip, char *content, void *data,
+			     struct cni_err *err);
+
+/*
+ * Visit every lease file of the store. Callers hold the lock, so a
+ * temporary file met on the way was left by a writer that died: remove it.
+ */
+static int lease_walk(struct lease_store *s, lease_walk_fn fn, void *data,
 		      struct cni_err *err)
 {
 	_cleanup_free_ char *buf = malloc(LEASE_READ_MAX);
@@ -391,21 +422,50 @@ static int lease_scan(struct lease_store *s, const char *id,
 		return r;
 	}
 	while ((de = readdir(d))) {
-		enum lease_match m;
-
+		if (strncmp(de->d_name, LEASE_TMP_PREFIX,
+			    strlen(LEASE_TMP_PREFIX)) == 0) {
+			unlinkat(s->dirfd, de->d_name, 0);
+			continue;
+		}
 		/* "lock", "last_reserved_ip.N" and dotfiles are not leases. */
 		if (ipaddr_parse(de->d_name, &ip) < 0)
 			continue;
 		if (!lease_read_trimmed(s, de->d_name, buf, LEASE_READ_MAX))
-			continue;
-		m = lease_match(buf, id, ifname);
-		if (m == LEASE_MATCH_NONE)
-			continue;
-		r = visit(s, de->d_name, &ip, m, data, err);
+			buf[0] = '\0';
+		r = fn(s, de->d_name, &ip, buf, data, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+struct lease_scan_ctx {
+	const char *id;
+	const char *ifname;
+	lease_visit_fn visit;
+	void *data;
+};
+
+static int lease_scan_one(struct lease_store *s, const char *name,
+			  const struct ipaddr *ip, char *content, void *data,
+			  struct cni_err *err)
+{
+	struct lease_scan_ctx *c = data;
+	enum lease_match m = lease_match(content, c->id, c->ifname);
+
+	if (m == LEASE_MATCH_NONE)
+		return 0;
+	return c->visit(s, name, ip, m, c->data, err);
+}
+
+/* Visit every lease file of the store whose content matches id/ifname. */
+static int lease_scan(struct lease_store *s, const char *id,
+		      const char *ifname, lease_visit_fn visit, void *data,
+		      struct cni_err *err)
+{
+	struct lease_scan_ctx c = { id, ifname, visit, data };
+
+	return lease_walk(s, lease_scan_one, &c, err);
 }
 
 struct lease_found {
@@ -515,37 +575,25 @@ static const char *lease_split(char *content)
 	return br + 2;
 }
 
+struct lease_list_ctx {
+	lease_list_fn fn;
+	void *data;
+};
+
+static int lease_list_one(struct lease_store *s, const char *name,
+			  const struct ipaddr *ip, char *content, void *data,
+			  struct cni_err *err)
+{
+	struct lease_list_ctx *c = data;
+	const char *ifname = lease_split(content);
+
+	return c->fn(ip, content, ifname, c->data, err);
+}
+
 int lease_list(struct lease_store *s, lease_list_fn fn, void *data,
 	       struct cni_err *err)
 {
-	_cleanup_free_ char *buf = malloc(LEASE_READ_MAX);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct ipaddr ip;
-	struct dirent *de;
-	int fd, r;
+	struct lease_list_ctx c = { fn, data };
 
-	if (!buf)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-				   "out of memory");
-	fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		r = cni_err_set(err, CNI_ERR_IO, errno, "cannot read %s",
-				s->path);
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	while ((de = readdir(d))) {
-		const char *ifname;
-
-		if (ipaddr_parse(de->d_name, &ip) < 0)
-			continue;
-		if (!lease_read_trimmed(s, de->d_name, buf, LEASE_READ_MAX))
-			buf[0] = '\0';
-		ifname = lease_split(buf);
-		r = fn(&ip, buf, ifname, data, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return lease_walk(s, lease_list_one, &c, err);
 }

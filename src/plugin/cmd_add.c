@@ -4,6 +4,7 @@
 #include "brisk/addr.h"
 #include "brisk/attach.h"
 #include "brisk/cmd.h"
+#include "brisk/fault.h"
 #include "brisk/ipam.h"
 #include "brisk/log.h"
 #include "brisk/route.h"
@@ -113,27 +114,35 @@ static int add_steps(struct add_state *s, json_t **ret_out,
 	r = add_check_ifname(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-checked");
 	r = add_ipam(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-ipam");
 	r = attach_ensure_bridge(&s->a, &s->br, err);
 	if (r < 0)
 		return r;
+	fault_point("add-bridge");
 	r = add_veth(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-veth");
 	r = add_container_link(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-link");
 	r = add_plan(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-plan");
 	r = add_container_config(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-container");
 	r = add_gateway(s, err);
 	if (r < 0)
 		return r;
+	fault_point("add-gateway");
 	return add_result(s, ret_out, err);
 }
 

@@ -4,6 +4,7 @@
 #include "brisk/attach.h"
 #include "brisk/cmd.h"
 #include "brisk/delegate.h"
+#include "brisk/fault.h"
 #include "brisk/ipam.h"
 #include "brisk/log.h"
 
@@ -33,6 +34,7 @@ static int del_links(struct attach *a, struct cni_err *err)
 		if (r < 0)
 			return r;
 	}
+	fault_point("del-container-link");
 	if (deleted)
 		return 0;
 	return link_del(&a->host, a->host_ifname, &deleted, err);
@@ -46,6 +48,7 @@ int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 
 	/* Free the addresses even when the links cannot be reached. */
 	r = del_ipam(env, c, err);
+	fault_point("del-ipam");
 	rl = attach_open(&a, env, c, true, &lerr);
 	if (rl == 0)
 		rl = del_links(&a, &lerr);

@@ -308,10 +308,25 @@ static void test_hostlocal_files(void **state)
 	assert_int_equal(lease_release_by_id(&f->s, "cid", "eth0", &err), 0);
 	assert_false(has_file(f, "10.1.0.7"));
 	assert_false(has_file(f, "2001:db8::7"));
-	assert_true(has_file(f, ".tmp.1.abc"));
+	/* A temporary file seen under the lock is a dead writer's: removed. */
+	assert_false(has_file(f, ".tmp.1.abc"));
 	assert_true(has_file(f, "notanip"));
 	assert_true(has_file(f, "10.1.0.8"));
 	assert_true(has_file(f, "10.1.0.50"));
+}
+
+/* host-local's crash between create and write leaves an empty lease. */
+static void test_empty_lease_recovered(void **state)
+{
+	struct fixture *f = *state;
+
+	put_file(f, "10.1.0.9", "");
+	put_file(f, "10.1.0.10", "other\r\neth0");
+	reserve(f, "10.1.0.9", "abc", "eth0", 0, true);
+	assert_file(f, "10.1.0.9", "abc\r\neth0");
+	/* A lease with content is never taken over. */
+	reserve(f, "10.1.0.10", "abc", "eth0", 0, false);
+	assert_file(f, "10.1.0.10", "other\r\neth0");
 }
 
 static void test_last_reserved(void **state)
@@ -430,6 +445,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hostlocal_files, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_empty_lease_recovered,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_reserved, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_refused, setup,
