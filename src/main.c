@@ -30,6 +30,18 @@ static int print_error(const struct cni_err *err, const char *ver)
 	return 1;
 }
 
+static void main_block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static void print_about(void)
 {
 	fprintf(stderr,
@@ -50,8 +62,13 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	/* A runtime that goes away must not kill us halfway through. */
+	/*
+	 * A runtime that gives up (SIGTERM, SIGINT, a closed pipe) must not
+	 * kill us halfway through a lease write or an ADD: the call is short,
+	 * so finish it, undo on failure, and exit normally.
+	 */
 	signal(SIGPIPE, SIG_IGN);
+	main_block_signals();
 	log_init_from_env();
 	r = cni_env_read(&env, &err);
 	if (r == 0 && env.cmd == CNI_CMD_NONE) {

@@ -76,14 +76,26 @@ static int delegate_spawn(const char *bin, char **env, int in, int out,
 			  pid_t *ret_pid, struct cni_err *err)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char *argv[] = { (char *)bin, NULL };
+	sigset_t none, dfl;
 	int r;
 
+	/* The plugin gets a clean signal state, not our blocked mask. */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	r = posix_spawn(ret_pid, bin, &fa, NULL, argv, env);
+	r = posix_spawn(ret_pid, bin, &fa, &attr, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	if (r != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, r, "cannot run %s",
 				   bin);
