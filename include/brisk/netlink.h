@@ -20,10 +20,11 @@ struct netlink {
 #define NETLINK_BATCH_MAX 64
 
 struct netlink_batch {
-	struct mnl_nlmsg_batch *b;
+	size_t len; /* bytes of the messages before cur */
+	struct nlmsghdr *cur; /* the message being built, NULL if none */
 	unsigned int first_seq;
 	unsigned int count;
-	char buf[NETLINK_BATCH_SIZE * 2];
+	char buf[NETLINK_BATCH_SIZE + 4096] __attribute__((aligned(8)));
 };
 
 /* What the kernel said about a failed request. */
@@ -48,6 +49,11 @@ void netlink_batch_init(struct netlink_batch *b);
  */
 struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 				   uint16_t type, uint16_t flags);
+/*
+ * Close the message being built. False when the batch went past
+ * NETLINK_BATCH_SIZE (it is then not to be sent).
+ */
+bool netlink_batch_close(struct netlink_batch *b);
 /*
  * Send @b and collect every ACK, passing data replies to @cb. Returns 0 or
  * the first failure's negative errno; @ack says which message and why.

@@ -17,16 +17,17 @@ int cni_read_all(int fd, char **ret, size_t *ret_len, struct cni_err *err)
 	for (;;) {
 		ssize_t n;
 
+		if (len > CNI_STDIN_MAX)
+			return cni_err_set(err, CNI_ERR_DECODE, EFBIG,
+					   "stdin: config larger than %d bytes",
+					   CNI_STDIN_MAX);
 		if (len == cap) {
 			char *nb;
 
-			if (cap >= CNI_STDIN_MAX)
-				return cni_err_set(err, CNI_ERR_DECODE, EFBIG,
-						   "stdin: config larger than %d bytes",
-						   CNI_STDIN_MAX);
+			/* One byte past the cap tells "exactly at" from "over". */
 			cap *= 4;
-			if (cap > CNI_STDIN_MAX)
-				cap = CNI_STDIN_MAX;
+			if (cap > CNI_STDIN_MAX + 1)
+				cap = CNI_STDIN_MAX + 1;
 			nb = realloc(buf, cap + 1);
 			if (!nb)
 				return cni_err_set(err, CNI_ERR_INTERNAL,

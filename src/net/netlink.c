@@ -48,9 +48,19 @@ void netlink_close(struct netlink *nl)
 
 void netlink_batch_init(struct netlink_batch *b)
 {
-	b->b = mnl_nlmsg_batch_start(b->buf, NETLINK_BATCH_SIZE);
+	b->len = 0;
+	b->cur = NULL;
 	b->count = 0;
 	b->first_seq = 0;
+}
+
+bool netlink_batch_close(struct netlink_batch *b)
+{
+	if (b->cur) {
+		b->len += NLMSG_ALIGN(b->cur->nlmsg_len);
+		b->cur = NULL;
+	}
+	return b->len <= NETLINK_BATCH_SIZE;
 }
 
 struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
@@ -58,18 +68,22 @@ struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 {
 	struct nlmsghdr *nlh;
 
-	/* The previous message is complete: move past it. */
-	if (b->count > 0 && !mnl_nlmsg_batch_next(b->b))
-		return NULL;
+	/* Refuse before touching anything: a refused add changes nothing. */
 	if (b->count >= NETLINK_BATCH_MAX)
 		return NULL;
-	nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b->b));
+	if (b->cur && b->len + NLMSG_ALIGN(b->cur->nlmsg_len) >
+			      NETLINK_BATCH_SIZE - 1024)
+		return NULL;
+	netlink_batch_close(b);
+	/* Builders add at most a few hundred bytes: the slack covers them. */
+	nlh = mnl_nlmsg_put_header(b->buf + b->len);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ++nl->seq;
 	if (b->count == 0)
 		b->first_seq = nlh->nlmsg_seq;
 	b->count++;
+	b->cur = nlh;
 	return nlh;
 }
 
@@ -154,11 +168,10 @@ int netlink_batch_run(struct netlink *nl, struct netlink_batch *b,
 	ack->index = -1;
 	if (b->count == 0)
 		return 0;
-	/* Account for the last message, which batch_add has not moved past. */
-	if (!mnl_nlmsg_batch_next(b->b))
+	if (!netlink_batch_close(b))
 		return ack->error = -ENOBUFS;
-	len = mnl_nlmsg_batch_size(b->b);
-	if (mnl_socket_sendto(nl->sock, mnl_nlmsg_batch_head(b->b), len) < 0)
+	len = b->len;
+	if (mnl_socket_sendto(nl->sock, b->buf, len) < 0)
 		return ack->error = -errno;
 	return netlink_recv(nl, b->first_seq, b->count, false, cb, data, ack);
 }

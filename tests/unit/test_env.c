@@ -420,13 +420,8 @@ static void test_read_all_large(void **state)
 	free(buf);
 }
 
-/*
- * BUG (src/cni/io.c:20-24): an input of exactly CNI_STDIN_MAX bytes is
- * refused with code 6, although the cap is documented as "up to
- * CNI_STDIN_MAX bytes (code 6 past it)". The buffer is full at the cap
- * and the loop refuses before the read that would have seen EOF.
- */
-static void test_read_all_exactly_cap_BUG(void **state)
+/* Exactly CNI_STDIN_MAX bytes is allowed: the cap is "code 6 past it". */
+static void test_read_all_exactly_cap(void **state)
 {
 	struct cni_err err = { 0 };
 	char *buf = NULL;
@@ -435,7 +430,7 @@ static void test_read_all_exactly_cap_BUG(void **state)
 
 	if (r < 0)
 		fail_msg(
-			"BUG: %d bytes (exactly CNI_STDIN_MAX) refused: code %d, %s",
+			"%d bytes (exactly CNI_STDIN_MAX) refused: code %d, %s",
 			CNI_STDIN_MAX, err.code, err.msg);
 	assert_int_equal(len, CNI_STDIN_MAX);
 	assert_int_equal(buf[len], '\0');
@@ -485,7 +480,7 @@ int main(void)
 		cmocka_unit_test(test_args_get_errors),
 		cmocka_unit_test(test_read_all_small),
 		cmocka_unit_test(test_read_all_large),
-		cmocka_unit_test(test_read_all_exactly_cap_BUG),
+		cmocka_unit_test(test_read_all_exactly_cap),
 		cmocka_unit_test(test_read_all_over_cap),
 		cmocka_unit_test(test_read_all_bad_fd),
 	};
