@@ -1,0 +1,505 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench.sh: brisk against the reference bridge + host-local plugins
+# (/usr/lib/cni) and against the floor (tests/bench/floor.c: only the kernel
+# work of one ADD/DEL, through brisk's own net layer).
+#
+#   scripts/bench.sh [-n N] [--quick]
+#
+#   -n N      sequential iterations per plugin (default 200; use >= 200 for
+#             numbers worth quoting)
+#   --quick   smoke run: n=30 and fewer rounds everywhere
+#
+# Needs root. Everything runs inside a throwaway "host" network namespace
+# (brisk-bench-<pid>-host) with throwaway container namespaces; lease stores
+# live in a temp dir. /etc/cni, /opt/cni and /var/lib/cni are never touched.
+# Every timed call is one fork+exec+wait measured by a small perl helper
+# (CLOCK_MONOTONIC wall time, wait4() rusage for CPU time).
+set -euo pipefail
+
+usage() {
+	sed -n '4,18s/^# \{0,1\}//p' "$0"
+	exit "${1:-0}"
+}
+
+# --- the inner run, inside the benchmark host namespace ----------------------
+
+inner() {
+	local TM="$TMP/tm.pl" DATA="$TMP/data" CNI_BIN=/usr/lib/cni
+	local BRISK="$BUILD/brisk" FLOOR="$BUILD/floor" REF=/usr/lib/cni/bridge
+	local SCALE_N=30 CONC_ROUNDS=5 WARMUP=3
+	local -A BR SUB
+
+	if [[ $QUICK == 1 ]]; then
+		SCALE_N=8 CONC_ROUNDS=2 WARMUP=1
+	fi
+	mkdir -p "$DATA" "$TMP/r"
+	ip link set lo up
+
+	# tm.pl IN OUT ERR CMD...: run CMD once; print "wall_us cpu_us rss_kib rc".
+	cat >"$TM" <<-'EOF'
+	use strict;
+	use Config;
+	use Time::HiRes qw(clock_gettime CLOCK_MONOTONIC);
+	my %nr = (x86_64 => 61, aarch64 => 260);
+	my ($arch) = $Config{archname} =~ /^([^-]+)/;
+	my $SYS_wait4 = $nr{$arch} // do { require 'syscall.ph'; &SYS_wait4 };
+	my ($in, $out, $err, @cmd) = @ARGV;
+	my $t0 = clock_gettime(CLOCK_MONOTONIC);
+	my $pid = fork() // die "fork: $!\n";
+	if ($pid == 0) {
+		open(STDIN, '<', $in) && open(STDOUT, '>', $out) &&
+		    open(STDERR, '>', $err) or die "redirect: $!\n";
+		exec { $cmd[0] } @cmd;
+		print STDERR "exec $cmd[0]: $!\n";
+		exit 127;
+	}
+	my ($st, $ru) = (pack('i', 0), "\0" x 256);
+	my $r;
+	do { $r = syscall($SYS_wait4, $pid, $st, 0, $ru) } while ($r < 0 && $!{EINTR});
+	my $t1 = clock_gettime(CLOCK_MONOTONIC);
+	die "wait4: $!\n" if $r < 0;
+	my $s = unpack('i', $st);
+	my ($us, $uu, $ss, $su, $rss) = unpack('q5', $ru);
+	my $rc = ($s & 0x7f) ? 128 + ($s & 0x7f) : ($s >> 8) & 0xff;
+	printf "%.1f %.1f %d %d\n", ($t1 - $t0) * 1e6, ($us + $ss) * 1e6 + $uu + $su,
+	    $rss, $rc;
+	EOF
+
+	# conf TYPE NAME BRIDGE SUBNET DATADIR: one line, no trailing newline.
+	conf() {
+		printf '{"cniVersion":"1.0.0","name":"%s","type":"%s","bridge":"%s",' "$2" "$1" "$3"
+		printf '"isGateway":true,"isDefaultGateway":true,"ipam":{"type":"host-local",'
+		printf '"dataDir":"%s","ranges":[[{"subnet":"%s"}]]}}' "$5" "$4"
+	}
+	BR=([brisk]=bkbr0 [ref]=bkbr1 [floor]=bkbr2)
+	SUB=([brisk]=10.201.0.0/16 [ref]=10.202.0.0/16 [floor]=10.203.0.0/16)
+	conf brisk bench-brisk "${BR[brisk]}" "${SUB[brisk]}" "$DATA" >"$TMP/brisk.json"
+	conf bridge bench-ref "${BR[ref]}" "${SUB[ref]}" "$DATA" >"$TMP/ref.json"
+	printf '{"cniVersion":"1.0.0"}' >"$TMP/version.json"
+
+	die() {
+		echo "bench: $*" >&2
+		for f in "$TMP/out" "$TMP/err"; do
+			[[ -s $f ]] && { echo "--- ${f##*/}:" >&2; head -c 2000 "$f" >&2; echo >&2; }
+		done
+		exit 1
+	}
+
+	# timed_rc IN CMD...: sets T_WALL, T_CPU (µs) and T_RC.
+	# CNI_* variables come from the caller's prefix assignments.
+	timed_rc() {
+		local res
+		res=$(perl "$TM" "$1" "$TMP/out" "$TMP/err" "${@:2}") ||
+			die "timing helper failed"
+		read -r T_WALL T_CPU _ T_RC <<<"$res"
+	}
+	# timed IN CMD...: the same, aborting unless CMD exited 0.
+	timed() {
+		timed_rc "$@"
+		[[ $T_RC == 0 ]] || die "${CNI_COMMAND:-$2} ${*:2} failed (exit $T_RC)"
+	}
+	# conc_timed PHASE ...: timed_rc for an xargs phase; on failure show
+	# what the failed calls printed.
+	conc_timed() {
+		local phase=$1 od=$2
+		timed_rc "${@:3}"
+		[[ $T_RC == 0 ]] && return 0
+		grep -l . "$od"/*."$phase" 2>/dev/null | head -n 3 | while read -r f; do
+			echo "--- $f:" >&2
+			head -c 1000 "$f" >&2
+			echo >&2
+		done
+		die "concurrent $phase: xargs exit $T_RC (a call failed)"
+	}
+
+	# with_prev CONF: the CHECK config, CONF plus prevResult = last ADD's output.
+	with_prev() {
+		local c
+		c=$(<"$1")
+		printf '%s,"prevResult":%s}' "${c%\}}" "$(<"$TMP/out")" >"$TMP/check.json"
+	}
+
+	check_added() { # NS
+		ip -n "$1" -4 -o addr show dev eth0 | grep -q ' inet ' ||
+			die "ADD left no IPv4 address on eth0 in $1"
+		[[ -n $(ip -n "$1" -4 route show default) ]] ||
+			die "ADD left no default route in $1"
+	}
+	check_deleted() { # NS BRIDGE
+		! ip -n "$1" link show dev eth0 >/dev/null 2>&1 ||
+			die "DEL left eth0 in $1"
+		[[ -z $(ip -o link show master "$2") ]] ||
+			die "DEL left a port on $2: $(ip -o link show master "$2")"
+	}
+	check_no_leases() { # DIR
+		local left
+		left=$(find "$1" -maxdepth 1 -type f ! -name lock ! -name 'last_reserved_ip.*' | wc -l)
+		[[ $left == 0 ]] || die "$left leases left in $1 after DEL"
+	}
+
+	# one SUBJECT NS ID CONF: ADD, CHECK, DEL on a fresh namespace; appends
+	# wall times (µs) to $TMP/r/SUBJECT.{add,check,del}, DEL CPU to .delcpu.
+	one() {
+		local s=$1 ns=$2 id=$3 conf=$4 nsp=/run/netns/$2
+		local pfx=$TMP/r/$s
+		ip netns add "$ns"
+		if [[ $s == floor ]]; then
+			local gw=${SUB[floor]%.0/*}.1 addr=${SUB[floor]%.0/*}.2/16
+			CNI_COMMAND=ADD timed /dev/null "$FLOOR" add "$nsp" eth0 "${BR[floor]}" "$addr" "$gw"
+			echo "$T_WALL" >>"$pfx.add"
+			check_added "$ns"
+			CNI_COMMAND=DEL timed /dev/null "$FLOOR" del "$nsp" eth0
+		else
+			local plugin=$BRISK
+			[[ $s == ref ]] && plugin=$REF
+			export CNI_CONTAINERID=$id CNI_NETNS=$nsp CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+			CNI_COMMAND=ADD timed "$conf" "$plugin"
+			echo "$T_WALL" >>"$pfx.add"
+			check_added "$ns"
+			with_prev "$conf"
+			CNI_COMMAND=CHECK timed "$TMP/check.json" "$plugin"
+			echo "$T_WALL" >>"$pfx.check"
+			CNI_COMMAND=DEL timed "$conf" "$plugin"
+		fi
+		echo "$T_WALL" >>"$pfx.del"
+		echo "$T_CPU" >>"$pfx.delcpu"
+		check_deleted "$ns" "${BR[$s]}"
+		ip netns del "$ns"
+	}
+
+	# stats FILE: "median p95" in ms of µs samples (p95: nearest rank).
+	stats() {
+		sort -n "$1" | awk '{ a[NR] = $1 }
+			END { if (NR == 0) { print "- -"; exit }
+			      m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			      k = int(0.95 * NR); if (k < 0.95 * NR) k++
+			      printf "%.3f %.3f\n", m / 1000, a[k] / 1000 }'
+	}
+	med() { local m; read -r m _ < <(stats "$1"); echo "$m"; }
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'; }
+
+	# children LOGFILE: "FORKS EXECS THREADS" from an strace log: processes
+	# started (clone/fork without CLONE_THREAD), successful execs after the
+	# initial one, threads started.
+	children() {
+		awk '/ (clone|clone3|fork|vfork)\(/ { if (/CLONE_THREAD/) t++; else p++ }
+		     /execve(at)?\(.*= 0$/ || /execve(at)? resumed>.*= 0$/ { e++ }
+		     END { printf "%d %d %d\n", p, (e > 0 ? e - 1 : 0), t }' "$1"
+	}
+	traced() { # LOG IN PLUGIN
+		strace -f -qq -o "$1" -e trace=clone,clone3,fork,vfork,execve,execveat \
+			"$3" <"$2" >"$TMP/out" 2>"$TMP/err" || die "$CNI_COMMAND under strace failed"
+	}
+
+	local subjects=(brisk ref floor) i k s
+	echo "== sequential: $N iterations x (brisk, reference, floor), interleaved"
+	for ((i = -WARMUP; i < N; i++)); do
+		for ((k = 0; k < 3; k++)); do
+			s=${subjects[((i + WARMUP + k) % 3)]}
+			one "$s" "${PFX}$s-$((i + WARMUP))" "bench-$s-$((i + WARMUP))" "$TMP/$s.json"
+		done
+		if ((i == -1)); then # warm-up done: drop its samples
+			rm -f "$TMP"/r/*
+		fi
+		if ((i >= 0 && (i + 1) % 50 == 0)); then echo "   $((i + 1))/$N"; fi
+	done
+	check_no_leases "$DATA/bench-brisk"
+	check_no_leases "$DATA/bench-ref"
+
+	echo "== peak RSS (5 ADDs each under /usr/bin/time -f %M), child processes"
+	local ns=${PFX}rss nsp=/run/netns/${PFX}rss j
+	for s in brisk ref floor; do
+		for ((j = 0; j < 5; j++)); do
+			ip netns add "$ns"
+			if [[ $s == floor ]]; then
+				/usr/bin/time -f %M -o "$TMP/rss" "$FLOOR" add "$nsp" eth0 "${BR[floor]}" \
+					"${SUB[floor]%.0/*}.2/16" "${SUB[floor]%.0/*}.1" || die "floor add failed"
+				"$FLOOR" del "$nsp" eth0 || die "floor del failed"
+			else
+				local plugin=$BRISK
+				[[ $s == ref ]] && plugin=$REF
+				export CNI_CONTAINERID=rss-$j CNI_NETNS=$nsp CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+				CNI_COMMAND=ADD /usr/bin/time -f %M -o "$TMP/rss" "$plugin" \
+					<"$TMP/$s.json" >"$TMP/out" 2>"$TMP/err" || die "$s ADD (RSS) failed"
+				CNI_COMMAND=DEL "$plugin" <"$TMP/$s.json" >/dev/null || die "$s DEL failed"
+			fi
+			tail -n 1 "$TMP/rss" >>"$TMP/r/$s.rss"
+			check_deleted "$ns" "${BR[$s]}"
+			ip netns del "$ns"
+		done
+	done
+	local -A KIDS
+	for s in brisk ref; do
+		local plugin=$BRISK
+		[[ $s == ref ]] && plugin=$REF
+		ip netns add "$ns"
+		export CNI_CONTAINERID=strace CNI_NETNS=$nsp CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+		CNI_COMMAND=ADD traced "$TMP/st.add" "$TMP/$s.json" "$plugin"
+		with_prev "$TMP/$s.json"
+		CNI_COMMAND=CHECK traced "$TMP/st.check" "$TMP/check.json" "$plugin"
+		CNI_COMMAND=DEL traced "$TMP/st.del" "$TMP/$s.json" "$plugin"
+		check_deleted "$ns" "${BR[$s]}"
+		ip netns del "$ns"
+		for op in add check del; do
+			KIDS[$s.$op]=$(children "$TMP/st.$op")
+		done
+	done
+	for op in add check del; do
+		read -r p e _ <<<"${KIDS[brisk.$op]}"
+		[[ $p == 0 && $e == 0 ]] ||
+			die "brisk ${op^^} started $p processes and exec'd $e times (expected 0)"
+	done
+
+	echo "== VERSION: $N x (brisk VERSION, /bin/true), interleaved"
+	for ((i = 0; i < N; i++)); do
+		CNI_COMMAND=VERSION timed "$TMP/version.json" "$BRISK"
+		echo "$T_WALL" >>"$TMP/r/version"
+		if ((i == 0)); then
+			grep -q '"supportedVersions"' "$TMP/out" || die "brisk VERSION printed no supportedVersions"
+		fi
+		timed /dev/null /bin/true
+		echo "$T_WALL" >>"$TMP/r/true"
+	done
+
+	echo "== concurrency: 64 ADDs then 64 DELs, 16 at a time (xargs -P16), $CONC_ROUNDS rounds"
+	# job.sh PLUGIN CMD CONF NSPREFIX OUTDIR IDX
+	cat >"$TMP/job.sh" <<-'EOF'
+	export CNI_COMMAND="$2" CNI_CONTAINERID="conc-$6" CNI_NETNS="/run/netns/$4$6"
+	export CNI_IFNAME=eth0
+	exec "$1" <"$3" >"$5/$6.$2" 2>&1
+	EOF
+	seq 1 64 >"$TMP/items"
+	local round
+	for ((round = 0; round < CONC_ROUNDS; round++)); do
+		for s in brisk ref; do
+			local plugin=$BRISK
+			[[ $s == ref ]] && plugin=$REF
+			local kp=${PFX}k$s- od=$TMP/conc
+			rm -rf "$od"
+			mkdir -p "$od"
+			for ((j = 1; j <= 64; j++)); do ip netns add "$kp$j"; done
+			export CNI_PATH=$CNI_BIN
+			conc_timed ADD "$od" "$TMP/items" xargs -P16 -n1 sh "$TMP/job.sh" "$plugin" ADD \
+				"$TMP/$s.json" "$kp" "$od"
+			echo "$T_WALL" >>"$TMP/r/$s.cadd"
+			j=$(ip -o link show master "${BR[$s]}" | wc -l)
+			[[ $j == 64 ]] || die "concurrent $s ADD: $j ports on ${BR[$s]}, expected 64"
+			conc_timed DEL "$od" "$TMP/items" xargs -P16 -n1 sh "$TMP/job.sh" "$plugin" DEL \
+				"$TMP/$s.json" "$kp" "$od"
+			echo "$T_WALL" >>"$TMP/r/$s.cdel"
+			[[ -z $(ip -o link show master "${BR[$s]}") ]] ||
+				die "concurrent $s DEL left ports on ${BR[$s]}"
+			check_no_leases "$DATA/bench-$s"
+			for ((j = 1; j <= 64; j++)); do ip netns del "$kp$j"; done
+		done
+	done
+
+	echo "== scale: brisk at 0/1000/10000/60000 leases, reference at 0/10000, $SCALE_N iterations each"
+	# prefill DIR N FIRST_IP: N leases in host-local's format, in order from
+	# FIRST_IP, and last_reserved_ip.0 naming the last, as N ADDs leave it.
+	prefill() {
+		mkdir -p "$1"
+		perl -e '
+			my ($dir, $n, $first) = @ARGV;
+			my $ip = unpack("N", pack("C4", split(/\./, $first)));
+			my $name;
+			for my $i (1 .. $n) {
+				$name = join(".", unpack("C4", pack("N", $ip++)));
+				open(my $f, ">", "$dir/$name") or die "$dir/$name: $!";
+				print $f "prefill-$i\r\neth0";
+				close($f);
+			}
+			if ($n) {
+				open(my $f, ">", "$dir/last_reserved_ip.0") or die;
+				print $f $name;
+				close($f);
+			}' "$1" "$2" "$3"
+	}
+	local size sizes=(0 1000 10000 60000)
+	for s in brisk ref; do
+		for size in "${sizes[@]}"; do
+			[[ $s == ref && $size != 0 && $size != 10000 ]] && continue
+			local dd=$TMP/scale-$s-$size net=bench-$s-scale
+			local c
+			c=$(conf "$([[ $s == ref ]] && echo bridge || echo brisk)" "$net" "${BR[$s]}" \
+				"${SUB[$s]}" "$dd")
+			printf '%s' "$c" >"$TMP/scale.json"
+			prefill "$dd/$net" "$size" "${SUB[$s]%.0/*}.2"
+			local sp=$TMP/r/scale-$s-$size
+			for ((i = 0; i < SCALE_N; i++)); do
+				local ns=${PFX}sc-$s-$size-$i
+				export CNI_CONTAINERID=scale-$i CNI_NETNS=/run/netns/$ns CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+				local plugin=$BRISK
+				[[ $s == ref ]] && plugin=$REF
+				ip netns add "$ns"
+				CNI_COMMAND=ADD timed "$TMP/scale.json" "$plugin"
+				echo "$T_WALL" >>"$sp.add"
+				with_prev "$TMP/scale.json"
+				CNI_COMMAND=CHECK timed "$TMP/check.json" "$plugin"
+				echo "$T_WALL" >>"$sp.check"
+				CNI_COMMAND=DEL timed "$TMP/scale.json" "$plugin"
+				echo "$T_WALL" >>"$sp.del"
+				check_deleted "$ns" "${BR[$s]}"
+				ip netns del "$ns"
+			done
+			local left
+			left=$(find "$dd/$net" -maxdepth 1 -type f ! -name lock ! -name 'last_reserved_ip.*' | wc -l)
+			[[ $left == "$size" ]] || die "scale $s $size: $left leases after DEL, expected $size"
+			rm -rf "$dd"
+		done
+	done
+
+	# --- report ---
+	local R=$TMP/r
+	local -A M P
+	for s in brisk ref floor; do
+		for op in add check del; do
+			[[ -f $R/$s.$op ]] || { M[$s.$op]=-; P[$s.$op]=-; continue; }
+			read -r "M[$s.$op]" "P[$s.$op]" < <(stats "$R/$s.$op")
+		done
+		M[$s.delcpu]=$(med "$R/$s.delcpu")
+		M[$s.rss]=$(sort -n "$R/$s.rss" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	done
+	echo
+	echo "================================================================================"
+	echo " brisk benchmark  $(date -u +%FT%TZ)  brisk $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo " kernel $(uname -r), $(nproc) CPUs, load average at start: $LOAD0, now: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo " n=$N sequential ADD/CHECK/DEL iterations per plugin; the three plugins take turns (rotating"
+	echo " order) so load changes hit all alike; fresh netns each, netns setup untimed; cniVersion 1.0.0,"
+	echo " isGateway+isDefaultGateway, host-local on a /16; reference = /usr/lib/cni/bridge + host-local"
+	echo " ($(dpkg-query -W -f '${Package} ${Version}' containernetworking-plugins 2>/dev/null || echo '?'))."
+	echo " Times are wall ms of fork+exec+wait (median / p95). Machine is shared: expect noise."
+	echo "================================================================================"
+	printf '%-26s %12s %12s %12s %10s %11s\n' "" brisk reference floor brisk/ref brisk/floor
+	local row op
+	for op in add check del; do
+		for row in median p95; do
+			local a b f
+			if [[ $row == median ]]; then a=${M[brisk.$op]} b=${M[ref.$op]} f=${M[floor.$op]}
+			else a=${P[brisk.$op]} b=${P[ref.$op]} f=${P[floor.$op]}; fi
+			local rf=-
+			[[ $op != check ]] && rf=$(ratio "$a" "$f")
+			printf '%-26s %12s %12s %12s %10s %11s\n' "${op^^} $row (ms)" "$a" "$b" "$f" \
+				"$(ratio "$a" "$b")" "$rf"
+		done
+	done
+	printf '%-26s %12s %12s %12s %10s %11s\n' "ADD peak RSS (KiB)" "${M[brisk.rss]}" \
+		"${M[ref.rss]}" "${M[floor.rss]}" "$(ratio "${M[brisk.rss]}" "${M[ref.rss]}")" \
+		"$(ratio "${M[brisk.rss]}" "${M[floor.rss]}")"
+	printf '%-26s %12s %12s %12s %10s %11s\n' "DEL CPU user+sys med (ms)" "${M[brisk.delcpu]}" \
+		"${M[ref.delcpu]}" "${M[floor.delcpu]}" "$(ratio "${M[brisk.delcpu]}" "${M[ref.delcpu]}")" \
+		"$(ratio "${M[brisk.delcpu]}" "${M[floor.delcpu]}")"
+	local kb kr thb thr p e t
+	for op in add check del; do
+		read -r p e t <<<"${KIDS[brisk.$op]}"
+		kb+="${kb:+ }$p:$e" thb+="${thb:+/}$t"
+		read -r p e t <<<"${KIDS[ref.$op]}"
+		kr+="${kr:+ }$p:$e" thr+="${thr:+/}$t"
+	done
+	printf '%-26s %12s %12s\n' "forks:execs ADD CHECK DEL" "$kb" "$kr"
+	printf '%-26s %12s %12s\n' "threads ADD/CHECK/DEL" "$thb" "$thr"
+	echo
+	local vb vt
+	vb=$(med "$R/version") vt=$(med "$R/true")
+	printf 'VERSION (n=%d)             brisk %s ms   /bin/true %s ms   ratio %s\n' \
+		"$N" "$vb" "$vt" "$(ratio "$vb" "$vt")"
+	echo
+	printf 'Concurrency: 64 ADDs then 64 DELs, xargs -P16, median of %d rounds (ms)\n' "$CONC_ROUNDS"
+	printf '%-26s %12s %12s %10s\n' "" brisk reference brisk/ref
+	local ca cr da dr
+	ca=$(med "$R/brisk.cadd") cr=$(med "$R/ref.cadd")
+	da=$(med "$R/brisk.cdel") dr=$(med "$R/ref.cdel")
+	printf '%-26s %12s %12s %10s\n' "64 ADDs complete" "$ca" "$cr" "$(ratio "$ca" "$cr")"
+	printf '%-26s %12s %12s %10s\n' "64 DELs complete" "$da" "$dr" "$(ratio "$da" "$dr")"
+	local tb tr
+	tb=$(awk -v a="$ca" -v b="$da" 'BEGIN { printf "%.3f", a + b }')
+	tr=$(awk -v a="$cr" -v b="$dr" 'BEGIN { printf "%.3f", a + b }')
+	printf '%-26s %12s %12s %10s\n' "total" "$tb" "$tr" "$(ratio "$tb" "$tr")"
+	echo
+	printf 'Scale: pre-filled host-local lease store (/16), median of %d (ms), ratio to 0 leases\n' "$SCALE_N"
+	printf '%-24s %10s %8s %10s %8s %10s %8s\n' "" ADD "x0" CHECK "x0" DEL "x0"
+	for s in brisk ref; do
+		for size in "${sizes[@]}"; do
+			[[ -f $R/scale-$s-$size.add ]] || continue
+			local line="" base
+			for op in add check del; do
+				local v
+				v=$(med "$R/scale-$s-$size.$op")
+				base=$(med "$R/scale-$s-0.$op")
+				line+=$(printf ' %10s %8s' "$v" "$(ratio "$v" "$base")")
+			done
+			printf '%-24s%s\n' "$([[ $s == ref ]] && echo reference || echo brisk) $size leases" "$line"
+		done
+	done
+	for size in 0 10000; do
+		local line=""
+		for op in add check del; do
+			local a b
+			a=$(med "$R/scale-brisk-$size.$op") b=$(med "$R/scale-ref-$size.$op")
+			line+=$(printf ' %10s %8s' "$(ratio "$a" "$b")" "")
+		done
+		printf '%-24s%s\n' "brisk/ref $size leases" "$line"
+	done
+	echo "================================================================================"
+}
+
+# --- the outer run: build, host namespace, cleanup -----------------------------
+
+if [[ ${1:-} == --inner ]]; then
+	inner
+	exit 0
+fi
+
+N=200
+QUICK=0
+while (($#)); do
+	case $1 in
+	-n) N=${2:?-n needs a number}; shift 2 ;;
+	-n*) N=${1#-n}; shift ;;
+	--quick) QUICK=1; N=30; shift ;;
+	-h | --help) usage 0 ;;
+	*) echo "bench: unknown argument $1" >&2; usage 2 >&2 ;;
+	esac
+done
+[[ $N =~ ^[1-9][0-9]*$ ]] || { echo "bench: -n wants a positive number" >&2; exit 2; }
+[[ $(id -u) == 0 ]] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$ROOT/build-bench
+for tool in strace:strace time:/usr/bin/time; do
+	if ! command -v "${tool#*:}" >/dev/null; then
+		apt-get install -y -qq "${tool%%:*}" >/dev/null
+	fi
+done
+for tool in ip nsenter perl xargs; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+[[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local ]] ||
+	{ echo "bench: the reference plugins are not in /usr/lib/cni" >&2; exit 1; }
+
+echo "== build (release) in $BUILD"
+if [[ -d $BUILD ]]; then
+	meson configure "$BUILD" -Dbuildtype=release >/dev/null
+else
+	meson setup "$BUILD" "$ROOT" --buildtype=release >/dev/null
+fi
+ninja -C "$BUILD" brisk floor >/dev/null
+
+PFX=brisk-bench-$$-
+TMP=$(mktemp -d /tmp/brisk-bench.XXXXXX)
+cleanup() {
+	local ns
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		[[ $ns == "$PFX"* ]] && ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "${PFX}host"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+export N QUICK ROOT BUILD PFX TMP LOAD0
+nsenter --net="/run/netns/${PFX}host" -- bash "${BASH_SOURCE[0]}" --inner
