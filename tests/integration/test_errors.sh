@@ -113,6 +113,41 @@ errcase "DEL with CNI_CONTAINERID a/b" 4 CNI_CONTAINERID . CNI_COMMAND=DEL CNI_C
 errcase "unknown CNI_COMMAND" 4 CNI_COMMAND . CNI_COMMAND=FROB
 errcase "CHECK without prevResult" any prevResult . CNI_COMMAND=CHECK
 
+
+# --- hostile names and paths (each must change nothing)
+errcase "network name with a slash" 7 name '.name = "a/b"'
+errcase "network name with a space" 7 name '.name = "a b"'
+errcase "network name starting with a dot" 7 name '.name = ".hidden"'
+errcase "network name of 200 bytes" 7 name ".name = \"$(printf 'n%.0s' $(seq 200))\""
+errcase "bridge name .." 7 bridge '.bridge = ".."'
+errcase "bridge name with a colon" 7 bridge '.bridge = "br:0"'
+errcase "CNI_IFNAME .." 4 CNI_IFNAME . CNI_IFNAME=..
+errcase "CNI_IFNAME with a colon" 4 CNI_IFNAME . CNI_IFNAME=eth:0
+errcase "CNI_IFNAME with a space" 4 CNI_IFNAME . "CNI_IFNAME=eth 0"
+errcase "CNI_CONTAINERID with a space" 4 CNI_CONTAINERID . "CNI_CONTAINERID=a b"
+errcase "CNI_CONTAINERID starting with a dot" 4 CNI_CONTAINERID . CNI_CONTAINERID=..
+errcase "CNI_CONTAINERID of 2000 bytes" 4 CNI_CONTAINERID . "CNI_CONTAINERID=$(printf 'c%.0s' $(seq 2000))"
+errcase "ipam.type with a slash" 7 ipam.type '.ipam = {type: "../bin/sh"}'
+errcase "ipam.ranges not an array" 7 ranges '.ipam.ranges = {}'
+errcase "ipam.routes not an array" 7 routes '.ipam.routes = "0.0.0.0/0"'
+errcase "route dst not a prefix" 7 dst '.ipam.routes = [{dst: "10.0.0.1"}]'
+errcase "dns not an object" 7 dns '.dns = ["10.0.0.53"]'
+errcase "mac not a MAC" 7 mac '.args = {cni: {mac: "zz:zz:zz:zz:zz:zz"}}'
+errcase "vlan out of range" 7 vlan '.vlan = 5000'
+errcase "requested address out of every range" 7 '10\.250\.0\.9' . CNI_ARGS=IP=10.250.0.9
+errcase "requested address not an address" 7 . . CNI_ARGS=IP=banana
+errcase "malformed CNI_ARGS" 4 CNI_ARGS . CNI_ARGS=garbage
+
+step "setup: dataDir is a symlink"
+mkdir -p "$TMPD/real-data"
+ln -s "$TMPD/real-data" "$TMPD/link-data"
+errcase "dataDir a symlink" any 'symlink|link-data' ".ipam.dataDir = \"$TMPD/link-data\""
+step "setup: the network directory is a symlink"
+mkdir -p "$DATADIR" "$TMPD/elsewhere"
+ln -s "$TMPD/elsewhere" "$DATADIR/$(jq -r .name <<<"$BASE")-sym"
+errcase "network directory a symlink" any 'symlink|-sym' ".name = \"$(jq -r .name <<<"$BASE")-sym\""
+[ -z "$(ls -A "$TMPD/elsewhere")" ] || fail "something was written through the symlink"
+
 # --- the world disagrees
 step "setup: a veth holds the bridge's name"
 ip -n "$HOST" link add bkveth0 type veth peer name bkveth0p || fail "veth"
