@@ -130,8 +130,8 @@ inner() {
 	check_deleted() { # NS BRIDGE
 		! ip -n "$1" link show dev eth0 >/dev/null 2>&1 ||
 			die "DEL left eth0 in $1"
-		[[ -z $(ip -o link show master "$2") ]] ||
-			die "DEL left a port on $2: $(ip -o link show master "$2")"
+		[[ -z $(ip -br link show master "$2") ]] ||
+			die "DEL left a port on $2: $(ip -br link show master "$2")"
 	}
 	check_no_leases() { # DIR
 		local left
@@ -284,12 +284,12 @@ inner() {
 			conc_timed ADD "$od" "$TMP/items" xargs -P16 -n1 sh "$TMP/job.sh" "$plugin" ADD \
 				"$TMP/$s.json" "$kp" "$od"
 			echo "$T_WALL" >>"$TMP/r/$s.cadd"
-			j=$(ip -o link show master "${BR[$s]}" | wc -l)
+			j=$(ip -br link show master "${BR[$s]}" | wc -l)
 			[[ $j == 64 ]] || die "concurrent $s ADD: $j ports on ${BR[$s]}, expected 64"
 			conc_timed DEL "$od" "$TMP/items" xargs -P16 -n1 sh "$TMP/job.sh" "$plugin" DEL \
 				"$TMP/$s.json" "$kp" "$od"
 			echo "$T_WALL" >>"$TMP/r/$s.cdel"
-			[[ -z $(ip -o link show master "${BR[$s]}") ]] ||
+			[[ -z $(ip -br link show master "${BR[$s]}") ]] ||
 				die "concurrent $s DEL left ports on ${BR[$s]}"
 			check_no_leases "$DATA/bench-$s"
 			for ((j = 1; j <= 64; j++)); do ip netns del "$kp$j"; done
@@ -364,7 +364,7 @@ inner() {
 	done
 	echo
 	echo "================================================================================"
-	echo " brisk benchmark  $(date -u +%FT%TZ)  brisk $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo " brisk benchmark  $(date -u +%FT%TZ)  brisk $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')"
 	echo " kernel $(uname -r), $(nproc) CPUs, load average at start: $LOAD0, now: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo " n=$N sequential ADD/CHECK/DEL iterations per plugin; the three plugins take turns (rotating"
 	echo " order) so load changes hit all alike; fresh netns each, netns setup untimed; cniVersion 1.0.0,"
@@ -418,8 +418,9 @@ inner() {
 	tr=$(awk -v a="$cr" -v b="$dr" 'BEGIN { printf "%.3f", a + b }')
 	printf '%-26s %12s %12s %10s\n' "total" "$tb" "$tr" "$(ratio "$tb" "$tr")"
 	echo
-	printf 'Scale: pre-filled host-local lease store (/16), median of %d (ms), ratio to 0 leases\n' "$SCALE_N"
-	printf '%-24s %10s %8s %10s %8s %10s %8s\n' "" ADD "x0" CHECK "x0" DEL "x0"
+	printf 'Scale: pre-filled host-local lease store (/16), median of %d (ms), ratio to 0 leases;\n' "$SCALE_N"
+	printf '1st ADD: the first call on the freshly filled store (ms)\n'
+	printf '%-24s %10s %8s %10s %8s %10s %8s %10s\n' "" ADD "x0" CHECK "x0" DEL "x0" "1st ADD"
 	for s in brisk ref; do
 		for size in "${sizes[@]}"; do
 			[[ -f $R/scale-$s-$size.add ]] || continue
@@ -430,6 +431,7 @@ inner() {
 				base=$(med "$R/scale-$s-0.$op")
 				line+=$(printf ' %10s %8s' "$v" "$(ratio "$v" "$base")")
 			done
+			line+=$(awk 'NR == 1 { printf " %10.3f", $1 / 1000 }' "$R/scale-$s-$size.add")
 			printf '%-24s%s\n' "$([[ $s == ref ]] && echo reference || echo brisk) $size leases" "$line"
 		done
 	done
@@ -485,14 +487,18 @@ if [[ -d $BUILD ]]; then
 else
 	meson setup "$BUILD" "$ROOT" --buildtype=release >/dev/null
 fi
-ninja -C "$BUILD" brisk floor >/dev/null
+if ! out=$(ninja -C "$BUILD" brisk floor 2>&1); then
+	printf '%s\n' "$out" | tail -n 30 >&2
+	echo "bench: build failed" >&2
+	exit 1
+fi
 
 PFX=brisk-bench-$$-
 TMP=$(mktemp -d /tmp/brisk-bench.XXXXXX)
 cleanup() {
 	local ns
 	for ns in $(ip netns list | awk '{ print $1 }'); do
-		[[ $ns == "$PFX"* ]] && ip netns del "$ns" 2>/dev/null
+		if [[ $ns == "$PFX"* ]]; then ip netns del "$ns" 2>/dev/null || true; fi
 	done
 	rm -rf "$TMP"
 }
@@ -503,3 +509,7 @@ ip netns add "${PFX}host"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 export N QUICK ROOT BUILD PFX TMP LOAD0
 nsenter --net="/run/netns/${PFX}host" -- bash "${BASH_SOURCE[0]}" --inner
+cleanup
+left=$(ip netns list | awk -v p="$PFX" 'index($1, p) == 1' | wc -l)
+[[ $left == 0 ]] || { echo "bench: $left ${PFX}* namespaces survived cleanup" >&2; exit 1; }
+echo "cleaned up: no ${PFX}* namespace and no temp dir left"

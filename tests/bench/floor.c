@@ -30,8 +30,8 @@ static int floor_open(struct floor *f, const char *path, struct cni_err *err)
 	f->nsfd = -1;
 	r = netns_open(path, &f->nsfd, err);
 	if (r == -ENOENT)
-		return cni_err_set(err, CNI_ERR_ENV, ENOENT, "%s: no such netns",
-				   path);
+		return cni_err_set(err, CNI_ERR_ENV, ENOENT,
+				   "%s: no such netns", path);
 	r = r ?: netlink_open(&f->host, err);
 	return r ?: netns_netlink_open(f->nsfd, &f->cont, err);
 }
@@ -96,8 +96,8 @@ static int floor_add(struct floor *f, const char *path, const char *ifname,
 	if (r < 0)
 		return r;
 	if (!cont.ifindex)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
-				   "%s vanished", ifname);
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV, "%s vanished",
+				   ifname);
 	rt.dst.addr.family = AF_INET;
 	netlink_batch_init(&b);
 	r = link_put_flags(&f->cont, &b, cont.ifindex, IFF_UP, IFF_UP);
@@ -112,8 +112,9 @@ static int floor_add(struct floor *f, const char *path, const char *ifname,
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor add NETNS_PATH IFNAME BRIDGE ADDR/LEN GW\n"
-			"       floor del NETNS_PATH IFNAME\n");
+	fprintf(stderr,
+		"usage: floor add NETNS_PATH IFNAME BRIDGE ADDR/LEN GW\n"
+		"       floor del NETNS_PATH IFNAME\n");
 	return 2;
 }
 
@@ -132,8 +133,9 @@ int main(int argc, char **argv)
 		    ipaddr_parse(argv[6], &gw) < 0 || gw.family != AF_INET)
 			return usage();
 		r = floor_open(&f, argv[2], &err);
-		r = r ?: floor_add(&f, argv[2], argv[3], argv[4], &addr, &gw,
-				   &err);
+		if (r == 0)
+			r = floor_add(&f, argv[2], argv[3], argv[4], &addr, &gw,
+				      &err);
 	} else if (argc == 4 && strcmp(argv[1], "del") == 0) {
 		r = floor_open(&f, argv[2], &err);
 		r = r ?: link_del(&f.cont, argv[3], &deleted, &err);
