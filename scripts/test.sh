@@ -243,7 +243,7 @@ valgrind_tests()
 		name=$(jq -rs ".[$i].name" "$json")
 		result=$(jq -rs ".[$i].result" "$json")
 		case "$result" in
-		OK) record "valgrind:$name" pass ;;
+		OK) record "valgrind:$name" pass "" loud ;;
 		SKIP) record "valgrind:$name" skip ;;
 		*) record "valgrind:$name" fail "$result, exit status $(jq -rs ".[$i].returncode" "$json")" ;;
 		esac
