@@ -14,22 +14,10 @@
 #include "brisk/fault.h"
 #include "brisk/lease.h"
 #include "brisk/log.h"
+#include "index.h"
+#include "lease_int.h"
 
-#define LEASE_LINE_BREAK "\r\n"
 #define LEASE_LAST_PREFIX "last_reserved_ip."
-/* Larger than any lease host-local or brisk writes (id + ifname). */
-#define LEASE_READ_MAX 4096
-/* Temporary files start with a dot: never a valid address, so no scan
- * (ours or host-local's) takes one for a lease. */
-#define LEASE_TMP_PREFIX ".tmp."
-
-static void lease_closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-#define _cleanup_closedir_ _cleanup_(lease_closedirp)
 
 /* Create every missing component of @path (0755), like mkdir -p. */
 static int lease_mkdir_p(const char *path, struct cni_err *err)
@@ -87,6 +75,8 @@ int lease_store_open(const char *data_dir, const char *network,
 
 	ret->dirfd = -1;
 	ret->lockfd = -1;
+	ret->datafd = -1;
+	ret->idx = NULL;
 	/* Validated by the caller; this only guards the path arithmetic. */
 	if (!*network || strchr(network, '/') || strcmp(network, ".") == 0 ||
 	    strcmp(network, "..") == 0)
@@ -106,7 +96,10 @@ int lease_store_open(const char *data_dir, const char *network,
 	if (mkdirat(datafd, network, 0755) < 0 && errno != EEXIST)
 		return cni_err_set(err, CNI_ERR_IO, errno, "cannot create %s",
 				   ret->path);
-	return lease_open_dir(datafd, network, ret->path, &ret->dirfd, err);
+	r = lease_open_dir(datafd, network, ret->path, &ret->dirfd, err);
+	if (r == 0)
+		ret->datafd = TAKE_FD(datafd);
+	return r;
 }
 
 static long lease_now_ms(void)
@@ -159,19 +152,27 @@ int lease_store_lock(struct lease_store *s, int timeout_ms,
 	if (r < 0) {
 		close(s->lockfd);
 		s->lockfd = -1;
+		return r;
 	}
-	return r;
+	/* The index is only ever read or written under the lock. */
+	index_open(s);
+	return 0;
 }
 
 void lease_store_close(struct lease_store *s)
 {
+	/* Commit the index while the lock is still held. */
+	index_close(s);
 	/* Closing the only fd of the lock file drops the flock. */
 	if (s->lockfd >= 0)
 		close(s->lockfd);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
+	if (s->datafd >= 0)
+		close(s->datafd);
 	s->lockfd = -1;
 	s->dirfd = -1;
+	s->datafd = -1;
 }
 
 static int lease_write_all(int fd, const char *buf, size_t len)
@@ -195,7 +196,7 @@ static int lease_write_all(int fd, const char *buf, size_t len)
  */
 static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
 			   bool durable, char ret_name[static 64],
-			   struct cni_err *err)
+			   struct lease_stamp *ret_st, struct cni_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	unsigned long long rnd;
@@ -218,6 +219,9 @@ static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
 	/* A lease must survive a power cut whole; last_reserved_ip is a hint. */
 	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
+	/* link() keeps inode, mtime and size: the lease's stamp for the index. */
+	if (r == 0 && ret_st)
+		r = lease_fstamp(fd, ret_st);
 	if (r == 0 && close(TAKE_FD(fd)) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -236,7 +240,7 @@ static int lease_write_last(struct lease_store *s, const char *ipstr, int set,
 	int r;
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	r = lease_write_tmp(s, ipstr, strlen(ipstr), false, tmp, err);
+	r = lease_write_tmp(s, ipstr, strlen(ipstr), false, tmp, NULL, err);
 	if (r < 0)
 		return r;
 	if (renameat(s->dirfd, tmp, s->dirfd, name) < 0) {
@@ -262,6 +266,7 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 {
 	_cleanup_free_ char *content = NULL;
 	char name[IPADDR_STRLEN], tmp[64];
+	struct lease_stamp st;
 	int r, saved;
 
 	*ret_ok = false;
@@ -271,7 +276,8 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
 	}
-	r = lease_write_tmp(s, content, strlen(content), true, tmp, err);
+	index_touch(s);
+	r = lease_write_tmp(s, content, strlen(content), true, tmp, &st, err);
 	if (r < 0)
 		return r;
 	fault_point("lease-tmp-written");
@@ -287,8 +293,10 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 	}
 	saved = errno;
 	unlinkat(s->dirfd, tmp, 0);
-	if (r < 0 && saved == EEXIST)
+	if (r < 0 && saved == EEXIST) {
+		lease_idx_taken(s, ip);
 		return 0;
+	}
 	if (r < 0)
 		return cni_err_set(err, CNI_ERR_IO, saved, "cannot create %s/%s",
 				   s->path, name);
@@ -299,6 +307,7 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 		unlinkat(s->dirfd, name, 0);
 		return r;
 	}
+	lease_idx_reserved(s, name, ip, id, ifname, &st);
 	*ret_ok = true;
 	return 0;
 }
@@ -321,279 +330,40 @@ int lease_exists(struct lease_store *s, const struct ipaddr *ip, bool *ret,
 			   name);
 }
 
+int lease_unlink(struct lease_store *s, const char *name,
+		 const struct ipaddr *ip, const char *id, const char *ifname,
+		 bool is_old)
+{
+	index_touch(s);
+	if (unlinkat(s->dirfd, name, 0) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	lease_idx_released(s, name, ip, id, ifname, is_old);
+	return 1;
+}
+
 int lease_release_ip(struct lease_store *s, const struct ipaddr *ip,
 		     struct cni_err *err)
 {
+	_cleanup_free_ char *buf = NULL;
+	const char *ifname = NULL;
 	char name[IPADDR_STRLEN];
-
-	if (unlinkat(s->dirfd, ipaddr_fmt(ip, name), 0) == 0 || errno == ENOENT)
-		return 0;
-	return cni_err_set(err, CNI_ERR_IO, errno, "cannot remove %s/%s",
-			   s->path, name);
-}
-
-/*
- * Read a small regular file of the store into @buf (NUL-terminated), with
- * surrounding whitespace trimmed as host-local's strings.TrimSpace does.
- * False when it cannot be read or is too large to be one of ours.
- */
-static bool lease_read_trimmed(struct lease_store *s, const char *name,
-			       char *buf, size_t size)
-{
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-	size_t len = 0;
-	ssize_t n = 0;
-	char *p;
-
-	/* O_NONBLOCK: a FIFO planted under a lease's name must not hang us. */
-	fd = openat(s->dirfd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	while (len < size) {
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (n < 0 || len >= size)
-		return false;
-	while (len > 0 && strchr(" \t\r\n\v\f", buf[len - 1]))
-		len--;
-	buf[len] = '\0';
-	p = buf + strspn(buf, " \t\r\n\v\f");
-	memmove(buf, p, strlen(p) + 1);
-	return true;
-}
-
-enum lease_match { LEASE_MATCH_NONE, LEASE_MATCH_NEW, LEASE_MATCH_OLD };
-
-static enum lease_match lease_match(const char *content, const char *id,
-				    const char *ifname)
-{
-	size_t idlen = strlen(id);
-
-	if (strncmp(content, id, idlen) != 0)
-		return LEASE_MATCH_NONE;
-	if (content[idlen] == '\0')
-		return LEASE_MATCH_OLD;
-	if (strncmp(content + idlen, LEASE_LINE_BREAK, 2) == 0 &&
-	    strcmp(content + idlen + 2, ifname) == 0)
-		return LEASE_MATCH_NEW;
-	return LEASE_MATCH_NONE;
-}
-
-/* Called for each lease of id/ifname; a negative return stops the scan. */
-typedef int (*lease_visit_fn)(struct lease_store *s, const char *name,
-			      const struct ipaddr *ip, enum lease_match m,
-			      void *data, struct cni_err *err);
-
-/* Called by lease_walk for every lease file, with its trimmed content. */
-typedef int (*lease_walk_fn)(struct lease_store *s, const char *name,
-			     const struct ipaddr *ip, char *content, void *data,
-			     struct cni_err *err);
-
-/*
- * Visit every lease file of the store. Callers hold the lock, so a
- * temporary file met on the way was left by a writer that died: remove it.
- */
-static int lease_walk(struct lease_store *s, lease_walk_fn fn, void *data,
-		      struct cni_err *err)
-{
-	_cleanup_free_ char *buf = malloc(LEASE_READ_MAX);
-	_cleanup_closedir_ DIR *d = NULL;
-	struct ipaddr ip;
-	struct dirent *de;
-	int fd, r;
-
-	if (!buf)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-				   "out of memory");
-	/* A fresh open of ".": readdir must not move dirfd's own offset. */
-	fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		r = cni_err_set(err, CNI_ERR_IO, errno, "cannot read %s",
-				s->path);
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, LEASE_TMP_PREFIX,
-			    strlen(LEASE_TMP_PREFIX)) == 0) {
-			unlinkat(s->dirfd, de->d_name, 0);
-			continue;
-		}
-		/* "lock", "last_reserved_ip.N" and dotfiles are not leases. */
-		if (ipaddr_parse(de->d_name, &ip) < 0)
-			continue;
-		if (!lease_read_trimmed(s, de->d_name, buf, LEASE_READ_MAX))
-			buf[0] = '\0';
-		r = fn(s, de->d_name, &ip, buf, data, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-struct lease_scan_ctx {
-	const char *id;
-	const char *ifname;
-	lease_visit_fn visit;
-	void *data;
-};
-
-static int lease_scan_one(struct lease_store *s, const char *name,
-			  const struct ipaddr *ip, char *content, void *data,
-			  struct cni_err *err)
-{
-	struct lease_scan_ctx *c = data;
-	enum lease_match m = lease_match(content, c->id, c->ifname);
-
-	if (m == LEASE_MATCH_NONE)
-		return 0;
-	return c->visit(s, name, ip, m, c->data, err);
-}
-
-/* Visit every lease file of the store whose content matches id/ifname. */
-static int lease_scan(struct lease_store *s, const char *id,
-		      const char *ifname, lease_visit_fn visit, void *data,
-		      struct cni_err *err)
-{
-	struct lease_scan_ctx c = { id, ifname, visit, data };
-
-	return lease_walk(s, lease_scan_one, &c, err);
-}
-
-struct lease_found {
-	struct ipaddr *ips;
-	size_t max;
-	size_t n;
-};
-
-static int lease_collect(struct lease_store *s, const char *name,
-			 const struct ipaddr *ip, enum lease_match m, void *data,
-			 struct cni_err *err)
-{
-	struct lease_found *f = data;
-
-	if (f->n < f->max)
-		f->ips[f->n++] = *ip;
-	else
-		log_warn("%s: more than %zu leases for one container; ignoring %s",
-			 s->path, f->max, name);
-	return 0;
-}
-
-int lease_find_by_id(struct lease_store *s, const char *id, const char *ifname,
-		     struct ipaddr *ret, size_t max, size_t *ret_n,
-		     struct cni_err *err)
-{
-	struct lease_found f = { .ips = ret, .max = max };
+	bool is_old = false;
 	int r;
 
-	*ret_n = 0;
-	r = lease_scan(s, id, ifname, lease_collect, &f, err);
-	if (r < 0)
-		return r;
-	*ret_n = f.n;
-	return 0;
-}
-
-struct lease_release {
-	enum lease_match want;
-	size_t n;
-	int first_errno;
-	char first_name[IPADDR_STRLEN];
-};
-
-/* Keep going after a failed unlink so that DEL frees all it can. */
-static int lease_unlink_match(struct lease_store *s, const char *name,
-			      const struct ipaddr *ip, enum lease_match m,
-			      void *data, struct cni_err *err)
-{
-	struct lease_release *rel = data;
-
-	if (m != rel->want)
-		return 0;
-	if (unlinkat(s->dirfd, name, 0) == 0) {
-		rel->n++;
-	} else if (errno != ENOENT && rel->first_errno == 0) {
-		rel->first_errno = errno;
-		snprintf(rel->first_name, sizeof(rel->first_name), "%s", name);
+	ipaddr_fmt(ip, name);
+	/* The index must learn whose lease goes: read it first. */
+	if (s->idx && s->idx->state == INDEX_VALID) {
+		buf = malloc(LEASE_READ_MAX);
+		if (!buf)
+			index_invalidate(s, "out of memory");
+		else if (lease_read_file(s, name, buf, LEASE_READ_MAX, NULL) &&
+			 *buf)
+			ifname = lease_split(buf, &is_old);
 	}
-	return 0;
-}
-
-int lease_release_by_id(struct lease_store *s, const char *id,
-			const char *ifname, struct cni_err *err)
-{
-	struct lease_release rel = { .want = LEASE_MATCH_NEW };
-	int r;
-
-	r = lease_scan(s, id, ifname, lease_unlink_match, &rel, err);
-	/* As host-local: old id-only leases go only when no new one matched. */
-	if (r == 0 && rel.n == 0 && rel.first_errno == 0) {
-		rel.want = LEASE_MATCH_OLD;
-		r = lease_scan(s, id, ifname, lease_unlink_match, &rel, err);
-	}
+	r = lease_unlink(s, name, ip, ifname ? buf : NULL, ifname, is_old);
+	lease_idx_forget_free(s);
 	if (r < 0)
-		return r;
-	if (rel.first_errno)
-		return cni_err_set(err, CNI_ERR_IO, rel.first_errno,
-				   "cannot remove %s/%s", s->path,
-				   rel.first_name);
+		return cni_err_set(err, CNI_ERR_IO, -r, "cannot remove %s/%s",
+				   s->path, name);
 	return 0;
-}
-
-int lease_last_reserved(struct lease_store *s, int set, struct ipaddr *ret,
-			struct cni_err *err)
-{
-	char name[64], buf[IPADDR_STRLEN + 16];
-
-	ret->family = 0;
-	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	/* A hint only: a missing or garbled file just restarts the cycle. */
-	if (!lease_read_trimmed(s, name, buf, sizeof(buf)))
-		return 0;
-	if (ipaddr_parse(buf, ret) < 0)
-		ret->family = 0;
-	return 0;
-}
-
-/* Split "<id>\r\n<ifname>" (or the old "<id>") in place. */
-static const char *lease_split(char *content)
-{
-	char *br = strstr(content, LEASE_LINE_BREAK);
-
-	if (!br)
-		return "";
-	*br = '\0';
-	return br + 2;
-}
-
-struct lease_list_ctx {
-	lease_list_fn fn;
-	void *data;
-};
-
-static int lease_list_one(struct lease_store *s, const char *name,
-			  const struct ipaddr *ip, char *content, void *data,
-			  struct cni_err *err)
-{
-	struct lease_list_ctx *c = data;
-	const char *ifname = lease_split(content);
-
-	return c->fn(ip, content, ifname, c->data, err);
-}
-
-int lease_list(struct lease_store *s, lease_list_fn fn, void *data,
-	       struct cni_err *err)
-{
-	struct lease_list_ctx c = { fn, data };
-
-	return lease_walk(s, lease_list_one, &c, err);
 }

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "brisk/cleanup.h"
+#include "brisk/meta.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+void meta_boot_id(char ret[META_BOOT_ID_LEN])
+{
+	_cleanup_close_ int fd = -1;
+	char buf[64];
+	ssize_t n;
+	size_t len;
+
+	ret[0] = '\0';
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	len = strcspn(buf, "\n");
+	/* A UUID: anything else is not a boot id we can compare. */
+	if (len != META_BOOT_ID_LEN - 1)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)buf[i]) && buf[i] != '-')
+			return;
+	memcpy(ret, buf, len);
+	ret[len] = '\0';
+}
+
+/*
+ * A namespace file. Only nsfs (Linux 3.19 on) counts: on older kernels
+ * nothing is recorded, so nothing is ever judged by its namespace.
+ */
+static bool meta_is_ns_fs(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 &&
+	       (unsigned long)sfs.f_type == NSFS_MAGIC;
+}
+
+int meta_attach_init(struct meta_attach *m, const char *netns,
+		     const char *boot_id)
+{
+	struct stat st;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->boot_id, sizeof(m->boot_id), "%s", boot_id ? boot_id : "");
+	m->time = (int64_t)time(NULL);
+	if (!netns || !*netns)
+		return 0;
+	m->netns = strdup(netns);
+	if (!m->netns)
+		return -ENOMEM;
+	/* Only an absolute path to a namespace file can be judged later. */
+	if (netns[0] == '/' && stat(netns, &st) == 0 && meta_is_ns_fs(netns)) {
+		m->ns_dev = (uint64_t)st.st_dev;
+		m->ns_ino = (uint64_t)st.st_ino;
+	}
+	return 0;
+}
+
+int meta_attach_copy(struct meta_attach *dst, const struct meta_attach *src)
+{
+	*dst = *src;
+	dst->netns = NULL;
+	if (src->netns && !(dst->netns = strdup(src->netns)))
+		return -ENOMEM;
+	return 0;
+}
+
+void meta_attach_clear(struct meta_attach *m)
+{
+	free(m->netns);
+	m->netns = NULL;
+}
+
+static int meta_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int meta_live_add(struct meta_live *l, size_t *cap, uint64_t ino)
+{
+	if (l->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 256;
+		uint64_t *p = realloc(l->ino, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		l->ino = p;
+		*cap = ncap;
+	}
+	l->ino[l->n++] = ino;
+	return 0;
+}
+
+int meta_live_scan(struct meta_live *ret)
+{
+	char path[64];
+	struct dirent *de;
+	struct stat st;
+	size_t cap = 0;
+	DIR *d;
+
+	memset(ret, 0, sizeof(*ret));
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/ns/net", de->d_name);
+		/* A process that went away, or one we may not look at: skip. */
+		if (stat(path, &st) < 0)
+			continue;
+		ret->dev = (uint64_t)st.st_dev;
+		if (meta_live_add(ret, &cap, (uint64_t)st.st_ino) < 0) {
+			closedir(d);
+			meta_live_clear(ret);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	if (ret->n)
+		qsort(ret->ino, ret->n, sizeof(*ret->ino), meta_cmp_u64);
+	return 0;
+}
+
+void meta_live_clear(struct meta_live *l)
+{
+	free(l->ino);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool meta_live_has(const struct meta_live *l, uint64_t dev, uint64_t ino)
+{
+	if (!l || !l->n || l->dev != dev)
+		return false;
+	return bsearch(&ino, l->ino, l->n, sizeof(*l->ino), meta_cmp_u64);
+}
+
+enum meta_verdict meta_judge(const struct meta_attach *m, const char *boot_id,
+			     const struct meta_live *live)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	/* No namespace survives a reboot. */
+	if (m->boot_id[0] && boot_id && boot_id[0] &&
+	    strcmp(m->boot_id, boot_id) != 0)
+		return META_STALE_BOOT;
+	if (!m->netns || m->netns[0] != '/' || m->ns_ino == 0)
+		return META_LIVE;
+	if (meta_live_has(live, m->ns_dev, m->ns_ino))
+		return META_LIVE;
+	if (stat(m->netns, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ?
+			       META_STALE_NETNS_GONE :
+			       META_LIVE;
+	if (statfs(m->netns, &sfs) < 0)
+		return errno == ENOENT ? META_STALE_NETNS_GONE : META_LIVE;
+	/* e.g. the empty file left behind when the bind mount went away. */
+	if ((unsigned long)sfs.f_type != NSFS_MAGIC)
+		return META_STALE_NOT_NETNS;
+	if ((uint64_t)st.st_dev != m->ns_dev ||
+	    (uint64_t)st.st_ino != m->ns_ino)
+		return META_STALE_NETNS_REPLACED;
+	return META_LIVE;
+}
+
+const char *meta_verdict_str(enum meta_verdict v)
+{
+	switch (v) {
+	case META_STALE_BOOT:
+		return "reboot";
+	case META_STALE_NETNS_GONE:
+		return "netns-gone";
+	case META_STALE_NOT_NETNS:
+		return "not-a-netns";
+	case META_STALE_NETNS_REPLACED:
+		return "netns-replaced";
+	default:
+		return "live";
+	}
+}
