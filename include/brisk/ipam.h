@@ -2,9 +2,11 @@
 #ifndef BRISK_IPAM_H
 #define BRISK_IPAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "brisk/err.h"
+#include "brisk/meta.h"
 #include "brisk/netconf.h"
 
 /* One address handed out: the address with its subnet's prefix, and gw. */
@@ -23,10 +25,14 @@ struct ipam_lease {
  * instead (a repeated ADD is idempotent). Requested addresses (c->req_ips)
  * must lie in a set and be free. All or nothing: on failure no lease taken
  * by this call remains. Writes *ret_n entries (at most IPAM_MAX_SETS).
+ * @netns (CNI_NETNS, may be NULL) is recorded beside the leases, with the
+ * boot id, so that brisk gc and reclaimStale can later tell that this
+ * attachment is gone. With c->reclaim_stale, a full range set first gets
+ * back the leases of this network that are stale (see meta_judge).
  */
 int ipam_allocate(const struct ipamconf *c, const char *network,
-		  const char *id, const char *ifname, struct ipam_lease *ret,
-		  size_t *ret_n, struct cni_err *err);
+		  const char *id, const char *ifname, const char *netns,
+		  struct ipam_lease *ret, size_t *ret_n, struct cni_err *err);
 
 /* Release every lease of id/ifname in @network; absence is success. */
 int ipam_release(const struct ipamconf *c, const char *network,
@@ -39,5 +45,26 @@ int ipam_release(const struct ipamconf *c, const char *network,
 int ipam_check(const struct ipamconf *c, const char *network, const char *id,
 	       const char *ifname, const struct ipaddr *ips, size_t n,
 	       struct cni_err *err);
+
+/* One stale lease (borrowed strings, valid during the callback). */
+struct ipam_stale {
+	struct ipaddr ip;
+	const char *id;
+	const char *ifname;
+	enum meta_verdict why;
+};
+
+typedef void (*ipam_stale_fn)(const struct ipam_stale *st, void *data);
+
+/*
+ * Find the stale leases of @network under @data_dir: those whose brisk
+ * record says, with certainty, that their attachment is gone (meta_judge);
+ * a lease without a record (host-local's) is never one. With @apply they
+ * are released, under the store lock. @fn sees each one after the lock is
+ * dropped; *ret_n counts them.
+ */
+int ipam_gc_stale(const char *data_dir, const char *network, bool apply,
+		  ipam_stale_fn fn, void *data, size_t *ret_n,
+		  struct cni_err *err);
 
 #endif

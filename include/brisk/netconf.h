@@ -36,6 +36,7 @@ struct ipamconf {
 	char resolv_conf[PATH_MAX]; /* "" when unset */
 	size_t n_req_ips; /* requested addresses (args, runtimeConfig, CNI_ARGS) */
 	struct ipaddr req_ips[IPAM_MAX_REQ_IPS];
+	bool reclaim_stale; /* "reclaimStale": a full set reclaims stale leases */
 };
 
 /* The bridge plugin's network config, as the reference bridge reads it. */

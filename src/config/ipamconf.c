@@ -256,6 +256,8 @@ static int parse_builtin(json_t *root, json_t *ipam, const char *cni_args,
 			     sizeof(c->data_dir), err);
 	r = r ?: jget_strbuf(ipam, "ipam", "resolvConf", c->resolv_conf,
 			     sizeof(c->resolv_conf), err);
+	r = r ?: jget_bool(ipam, "ipam", "reclaimStale", &c->reclaim_stale,
+			   err);
 	if (r < 0)
 		return r;
 	if (c->data_dir[0] != '/')

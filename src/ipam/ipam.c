@@ -6,6 +6,7 @@
 #include "brisk/ipam.h"
 #include "brisk/lease.h"
 #include "brisk/log.h"
+#include "stale.h"
 
 /* What one allocation holds per set, and which of it this call took. */
 struct ipam_alloc {
@@ -87,26 +88,122 @@ static void ipam_detail_set(const struct ipam_rangeset *s, struct cni_err *err)
 	cni_err_detail(err, "no IP addresses available in range set: %s", buf);
 }
 
-/* Reserve the first free address after last_reserved_ip.<set>. */
+/* A stretch of a range set, in the order host-local walks it. */
+struct ipam_seg {
+	struct ipaddr lo;
+	struct ipaddr hi;
+	int ri;
+};
+
+/*
+ * host-local's round robin as stretches: after @last to the end of its
+ * range, the other ranges in order, then from its range's start to @last
+ * itself; every range in order when @last is not in the set.
+ */
+static size_t ipam_segments(const struct ipam_rangeset *rs,
+			    const struct ipaddr *last, struct ipam_seg *seg)
+{
+	int ri = rangeset_find(rs, last);
+	size_t n = 0;
+
+	if (ri < 0) {
+		for (size_t i = 0; i < rs->n; i++)
+			seg[n++] = (struct ipam_seg){ rs->r[i].start,
+						      rs->r[i].end, (int)i };
+		return n;
+	}
+	if (!ipaddr_eq(last, &rs->r[ri].end)) {
+		seg[n] = (struct ipam_seg){ *last, rs->r[ri].end, ri };
+		ipaddr_next(&seg[n++].lo);
+	}
+	for (size_t k = 1; k < rs->n; k++) {
+		size_t i = ((size_t)ri + k) % rs->n;
+
+		seg[n++] = (struct ipam_seg){ rs->r[i].start, rs->r[i].end,
+					      (int)i };
+	}
+	seg[n++] = (struct ipam_seg){ rs->r[ri].start, *last, ri };
+	return n;
+}
+
+/* Try the free candidates of one stretch in order, skipping the gateway. */
+static int ipam_search_seg(struct lease_store *s, const struct ipam_seg *seg,
+			   const struct ipaddr *gw, int set, const char *id,
+			   const char *ifname, struct ipaddr *ret, bool *ret_ok,
+			   struct cni_err *err)
+{
+	struct ipaddr cur = seg->lo, cand;
+	bool found;
+	int r;
+
+	for (;;) {
+		r = lease_next_free(s, &cur, &seg->hi, &cand, &found, err);
+		if (r < 0 || !found)
+			return r;
+		if (!ipaddr_eq(&cand, gw)) {
+			r = lease_reserve(s, &cand, id, ifname, set, ret_ok,
+					  err);
+			if (r < 0 || *ret_ok) {
+				*ret = cand;
+				return r;
+			}
+		}
+		if (ipaddr_eq(&cand, &seg->hi))
+			return 0;
+		cur = cand;
+		ipaddr_next(&cur);
+	}
+}
+
+static int ipam_search(struct lease_store *s, const struct ipamconf *c,
+		       size_t set, const char *id, const char *ifname,
+		       struct ipaddr *ret, bool *ret_ok, struct cni_err *err)
+{
+	const struct ipam_rangeset *rs = &c->sets[set];
+	struct ipam_seg seg[RANGESET_MAX + 1];
+	struct ipaddr last;
+	size_t n;
+	int r;
+
+	*ret_ok = false;
+	r = lease_last_reserved(s, (int)set, &last, err);
+	if (r < 0)
+		return r;
+	n = ipam_segments(rs, &last, seg);
+	for (size_t i = 0; i < n && !*ret_ok && r == 0; i++)
+		r = ipam_search_seg(s, &seg[i], &rs->r[seg[i].ri].gw, (int)set,
+				    id, ifname, ret, ret_ok, err);
+	return r;
+}
+
+/*
+ * Reserve the first free address after last_reserved_ip.<set>. Before
+ * saying there is none: re-read the store once (the index may be behind),
+ * then, when the config allows it, reclaim stale leases once.
+ */
 static int ipam_take_next(struct lease_store *s, const struct ipamconf *c,
 			  size_t set, const char *id, const char *ifname,
 			  struct ipaddr *ret, struct cni_err *err)
 {
-	struct rangeset_iter it;
-	struct ipaddr last;
-	bool ok = false;
+	bool ok = false, again = false, reclaimed = false;
+	size_t n;
 	int r;
 
-	r = lease_last_reserved(s, (int)set, &last, err);
-	if (r < 0)
-		return r;
-	rangeset_iter_init(&it, &c->sets[set], &last);
-	while (rangeset_iter_next(&it, ret, NULL)) {
-		r = lease_reserve(s, ret, id, ifname, (int)set, &ok, err);
+	for (;;) {
+		r = ipam_search(s, c, set, id, ifname, ret, &ok, err);
+		if (r < 0 || ok)
+			return r;
+		lease_recheck(s, &again);
+		if (again)
+			continue;
+		if (!c->reclaim_stale || reclaimed)
+			break;
+		reclaimed = true;
+		r = stale_reclaim(s, id, ifname, &n, err);
 		if (r < 0)
 			return r;
-		if (ok)
-			return 0;
+		if (n == 0)
+			break;
 	}
 	cni_err_set(err, CNI_ERR_INTERNAL, ENOSPC,
 		    "no free address in ipam.ranges[%zu]", set);
@@ -143,7 +240,8 @@ static int ipam_take(struct lease_store *s, const struct ipamconf *c,
  */
 static int ipam_store_alloc(struct lease_store *s, const struct ipamconf *c,
 			    const char *id, const char *ifname,
-			    const struct ipaddr *req, struct ipam_alloc *a,
+			    const struct ipaddr *req,
+			    const struct meta_attach *m, struct ipam_alloc *a,
 			    struct cni_err *err)
 {
 	struct ipaddr held[LEASE_MAX_PER_ID];
@@ -170,6 +268,8 @@ static int ipam_store_alloc(struct lease_store *s, const struct ipamconf *c,
 			return r;
 		a->is_new[set] = true;
 	}
+	/* For brisk gc and reclaimStale: where this attachment lives. */
+	lease_note_owner(s, id, ifname, m);
 	return 0;
 }
 
@@ -201,11 +301,18 @@ static void ipam_fill_lease(const struct ipamconf *c, size_t set,
 	ret->set = (int)set;
 }
 
+static void ipam_meta_clear(struct meta_attach *m)
+{
+	meta_attach_clear(m);
+}
+
 int ipam_allocate(const struct ipamconf *c, const char *network,
-		  const char *id, const char *ifname, struct ipam_lease *ret,
-		  size_t *ret_n, struct cni_err *err)
+		  const char *id, const char *ifname, const char *netns,
+		  struct ipam_lease *ret, size_t *ret_n, struct cni_err *err)
 {
 	_cleanup_(lease_store_close) struct lease_store s = LEASE_STORE_INIT;
+	_cleanup_(ipam_meta_clear) struct meta_attach m = { 0 };
+	char boot[META_BOOT_ID_LEN];
 	struct ipaddr req[IPAM_MAX_SETS];
 	struct ipam_alloc a = { 0 };
 	int r;
@@ -218,10 +325,15 @@ int ipam_allocate(const struct ipamconf *c, const char *network,
 	r = ipam_match_requests(c, req, err);
 	if (r < 0)
 		return r;
+	/* Outside the lock: the record of this attachment. */
+	meta_boot_id(boot);
+	if (meta_attach_init(&m, netns, boot) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = ipam_open_locked(c, network, &s, err);
 	if (r < 0)
 		return r;
-	r = ipam_store_alloc(&s, c, id, ifname, req, &a, err);
+	r = ipam_store_alloc(&s, c, id, ifname, req, &m, &a, err);
 	if (r < 0) {
 		ipam_rollback(&s, &a);
 		return r;

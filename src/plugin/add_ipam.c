@@ -39,7 +39,8 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err)
 
 	if (c->ipam.kind == IPAM_BUILTIN) {
 		r = ipam_allocate(&c->ipam, c->name, env->container_id,
-				  env->ifname, s->leases, &s->n_leases, err);
+				  env->ifname, env->netns, s->leases,
+				  &s->n_leases, err);
 		s->ipam_routes = c->ipam.routes;
 		s->n_ipam_routes = c->ipam.n_routes;
 		return r;

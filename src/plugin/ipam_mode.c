@@ -14,7 +14,7 @@ static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
 	int r;
 
 	r = ipam_allocate(&c->ipam, c->name, env->container_id, env->ifname,
-			  leases, &n, err);
+			  env->netns, leases, &n, err);
 	if (r < 0)
 		return r;
 	result_init(&res);

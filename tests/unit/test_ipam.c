@@ -7,11 +7,13 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "brisk/ipam.h"
@@ -99,7 +101,7 @@ static void alloc_ok(struct fixture *f, const char *id, const char *want0,
 	struct cni_err err = { 0 };
 	size_t n = 0;
 
-	assert_int_equal(ipam_allocate(&f->c, NET, id, "eth0", l, &n, &err), 0);
+	assert_int_equal(ipam_allocate(&f->c, NET, id, "eth0", NULL, l, &n, &err), 0);
 	assert_int_equal(err.code, 0);
 	assert_int_equal(n, f->c.n_sets);
 	assert_ip(&l[0].addr.addr, want0);
@@ -114,7 +116,7 @@ static int alloc_fails(struct fixture *f, const char *id, const char *msg)
 	struct cni_err err = { 0 };
 	size_t n = 99;
 
-	assert_true(ipam_allocate(&f->c, NET, id, "eth0", l, &n, &err) < 0);
+	assert_true(ipam_allocate(&f->c, NET, id, "eth0", NULL, l, &n, &err) < 0);
 	assert_int_equal(n, 0);
 	assert_string_equal(err.msg, msg);
 	return err.code;
@@ -152,7 +154,7 @@ static void test_round_robin(void **state)
 	size_t n = 0;
 
 	add_range(f, 0, "10.2.0.0/29", NULL, NULL); /* .2-.6, gateway .1 */
-	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth0", l, &n, &err),
+	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth0", NULL, l, &n, &err),
 			 0);
 	assert_int_equal(n, 1);
 	assert_ip(&l[0].addr.addr, "10.2.0.2");
@@ -205,7 +207,7 @@ static void test_exhaustion_rolls_back(void **state)
 	assert_int_equal(r, CNI_ERR_INTERNAL);
 	/* The IPv4 address taken before the IPv6 set failed is given back. */
 	assert_int_equal(leases_of(f, "c3"), 0);
-	r = ipam_allocate(&f->c, NET, "c4", "eth0", l, &n, &err);
+	r = ipam_allocate(&f->c, NET, "c4", "eth0", NULL, l, &n, &err);
 	assert_int_equal(r, -ENOSPC);
 	assert_non_null(strstr(err.details, "no IP addresses available in "
 					    "range set: fd00::1-fd00::3"));
@@ -226,7 +228,7 @@ static void test_idempotent(void **state)
 	alloc_ok(f, "c1", "10.2.0.2", "fd00::2");
 	assert_int_equal(leases_of(f, "c1"), 2);
 	/* Another interface of the same container is another client. */
-	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth1", l, &n, &err),
+	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth1", NULL, l, &n, &err),
 			 0);
 	assert_ip(&l[0].addr.addr, "10.2.0.3");
 	assert_ip(&l[1].addr.addr, "fd00::3");
@@ -242,7 +244,7 @@ static void test_dual_stack(void **state)
 
 	add_range(f, 0, "10.2.0.0/24", NULL, NULL);
 	add_range(f, 1, "fd00:1::/64", NULL, NULL);
-	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth0", l, &n, &err),
+	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth0", NULL, l, &n, &err),
 			 0);
 	assert_int_equal(n, 2);
 	assert_ip(&l[0].addr.addr, "10.2.0.2");
@@ -265,13 +267,13 @@ static void test_multi_range_set(void **state)
 	add_range(f, 0, "10.2.0.0/30", NULL, NULL); /* .2 only */
 	add_range(f, 0, "10.3.0.0/16", NULL, "10.3.0.3");
 	alloc_ok(f, "c1", "10.2.0.2", NULL);
-	assert_int_equal(ipam_allocate(&f->c, NET, "c2", "eth0", l, &n, &err),
+	assert_int_equal(ipam_allocate(&f->c, NET, "c2", "eth0", NULL, l, &n, &err),
 			 0);
 	assert_ip(&l[0].addr.addr, "10.3.0.2");
 	assert_int_equal(l[0].addr.prefixlen, 16);
 	assert_ip(&l[0].gw, "10.3.0.1");
 	/* The lease of an existing client maps back to its own range. */
-	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth0", l, &n, &err),
+	assert_int_equal(ipam_allocate(&f->c, NET, "c1", "eth0", NULL, l, &n, &err),
 			 0);
 	assert_int_equal(l[0].addr.prefixlen, 30);
 	assert_ip(&l[0].gw, "10.2.0.1");
@@ -356,6 +358,284 @@ static void test_release_check(void **state)
 	alloc_ok(f, "c1", "10.2.0.3", "fd00::3");
 }
 
+
+/* ------------------------------------------------------- the lease index */
+
+static void put(struct fixture *f, const char *name, const char *content)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/" NET "/%s", f->tmp, name);
+	fp = fopen(path, "we");
+	assert_non_null(fp);
+	fputs(content, fp);
+	fclose(fp);
+}
+
+static bool has(struct fixture *f, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/" NET "/%s", f->tmp, name);
+	return access(path, F_OK) == 0;
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
+}
+
+/*
+ * Fill 10.3.0.0/16 in host-local's format, straight on disk, except the
+ * addresses in @keep: 256 owners (one per third octet), hard links so
+ * that 65,000 files are quick to make.
+ */
+static void fill16(struct fixture *f, const char *const *keep)
+{
+	char dir[512], first[600], path[600], content[64];
+
+	snprintf(dir, sizeof(dir), "%s/" NET, f->tmp);
+	mkdir(dir, 0755);
+	for (int c = 0; c < 256; c++) {
+		bool made = false;
+
+		snprintf(content, sizeof(content), "fill-%d\r\neth0", c);
+		for (int d = 0; d < 256; d++) {
+			char name[32];
+			bool skip = (c == 0 && d < 2) || (c == 255 && d == 255);
+
+			snprintf(name, sizeof(name), "10.3.%d.%d", c, d);
+			for (const char *const *k = keep; *k && !skip; k++)
+				skip = strcmp(*k, name) == 0;
+			if (skip)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			if (!made) {
+				put(f, name, content);
+				snprintf(first, sizeof(first), "%s", path);
+				made = true;
+			} else {
+				assert_int_equal(link(first, path), 0);
+			}
+		}
+	}
+}
+
+static void test_far_free_in_full_16(void **state)
+{
+	static const char *const keep[] = { "10.3.200.7", "10.3.0.9", NULL };
+	struct fixture *f = *state;
+	long t0, t_rebuild, t_valid;
+
+	add_range(f, 0, "10.3.0.0/16", NULL, NULL);
+	fill16(f, keep);
+	put(f, "last_reserved_ip.0", "10.3.0.20");
+	/* The first call rebuilds brisk's index (one pass over the store). */
+	t0 = now_us();
+	alloc_ok(f, "c1", "10.3.200.7", NULL);
+	t_rebuild = now_us() - t0;
+	/* Then the bitmap finds the far address without probing them all. */
+	t0 = now_us();
+	alloc_ok(f, "c2", "10.3.0.9", NULL);
+	t_valid = now_us() - t0;
+	print_message("    one ADD, /16 nearly full: %ld us rebuilding, %ld us "
+		      "with a valid index\n", t_rebuild, t_valid);
+	/* Released behind brisk's back (host-local's DEL): seen at once. */
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/" NET "/10.3.77.77", f->tmp);
+		assert_int_equal(unlink(path), 0);
+	}
+	alloc_ok(f, "c3", "10.3.77.77", NULL);
+	release(f, "c1");
+	alloc_ok(f, "c4", "10.3.200.7", NULL);
+}
+
+/* Set the bit of @addr (in 10.2.0.0/16) in brisk's bitmap, in place. */
+static void poison_bit(struct fixture *f, const char *addr)
+{
+	struct ipaddr a = ip(addr);
+	unsigned int bit = (unsigned int)a.b[2] << 8 | a.b[3];
+	uint64_t w = 0;
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/.brisk/" NET "/map/4-%02x%02x",
+		 f->tmp, a.b[0], a.b[1]);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &w, 8, bit / 64 * 8), 8);
+	w |= 1ULL << (bit % 64);
+	assert_int_equal(pwrite(fd, &w, 8, bit / 64 * 8), 8);
+	close(fd);
+}
+
+/* A wrong "taken" in the index never becomes "no free address". */
+static void test_exhaustion_reverified(void **state)
+{
+	struct fixture *f = *state;
+
+	add_range(f, 0, "10.2.0.0/29", NULL, NULL); /* .2-.6 */
+	alloc_ok(f, "c1", "10.2.0.2", NULL);
+	alloc_ok(f, "c2", "10.2.0.3", NULL);
+	alloc_ok(f, "c3", "10.2.0.4", NULL);
+	alloc_ok(f, "c4", "10.2.0.5", NULL);
+	/* The index is valid but wrong: .6 marked taken. */
+	poison_bit(f, "10.2.0.6");
+	alloc_ok(f, "c5", "10.2.0.6", NULL);
+	release(f, "c2");
+	poison_bit(f, "10.2.0.3");
+	alloc_ok(f, "c6", "10.2.0.3", NULL);
+	assert_int_equal(alloc_fails(f, "c7", "no free address in ipam.ranges[0]"),
+			 CNI_ERR_INTERNAL);
+}
+
+/* Mark id/eth0's attachment as made in another boot. */
+static void mark_stale(struct fixture *f, const char *id)
+{
+	struct lease_store s = LEASE_STORE_INIT;
+	struct cni_err err = { 0 };
+	struct meta_attach m;
+
+	assert_int_equal(meta_attach_init(&m, "/run/netns/gone",
+					  "00000000-0000-0000-0000-000000000000"),
+			 0);
+	assert_int_equal(lease_store_open(f->tmp, NET, &s, &err), 0);
+	assert_int_equal(lease_store_lock(&s, 1000, &err), 0);
+	lease_note_owner(&s, id, "eth0", &m);
+	lease_store_close(&s);
+	meta_attach_clear(&m);
+}
+
+struct seen {
+	int n;
+	char line[4][128];
+};
+
+static void note_stale(const struct ipam_stale *st, void *data)
+{
+	struct seen *s = data;
+	char buf[IPADDR_STRLEN];
+
+	if (s->n < 4)
+		snprintf(s->line[s->n], sizeof(s->line[0]), "%s %s %s %s",
+			 ipaddr_fmt(&st->ip, buf), st->id, st->ifname,
+			 meta_verdict_str(st->why));
+	s->n++;
+}
+
+static struct seen gc(struct fixture *f, bool apply)
+{
+	struct cni_err err = { 0 };
+	struct seen s = { 0 };
+	size_t n = 99;
+
+	assert_int_equal(ipam_gc_stale(f->tmp, NET, apply, note_stale, &s, &n,
+				       &err),
+			 0);
+	assert_int_equal(n, (size_t)s.n);
+	return s;
+}
+
+static void test_gc_stale(void **state)
+{
+	struct fixture *f = *state;
+	struct seen s;
+
+	add_range(f, 0, "10.2.0.0/24", NULL, NULL);
+	add_range(f, 1, "fd00::/64", NULL, NULL);
+	alloc_ok(f, "c1", "10.2.0.2", "fd00::2");
+	alloc_ok(f, "c2", "10.2.0.3", "fd00::3");
+	put(f, "10.2.0.9", "hl\r\neth0"); /* host-local's: no record */
+	assert_int_equal(gc(f, false).n, 0);
+	mark_stale(f, "c1");
+	s = gc(f, false);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.line[0], "10.2.0.2 c1 eth0 reboot");
+	assert_string_equal(s.line[1], "fd00::2 c1 eth0 reboot");
+	/* A dry run changes nothing. */
+	assert_true(has(f, "10.2.0.2") && has(f, "fd00::2"));
+	assert_int_equal(gc(f, true).n, 2);
+	assert_false(has(f, "10.2.0.2") || has(f, "fd00::2"));
+	assert_true(has(f, "10.2.0.3") && has(f, "fd00::3"));
+	assert_true(has(f, "10.2.0.9"));
+	assert_int_equal(leases_of(f, "c2"), 2);
+	assert_int_equal(gc(f, false).n, 0);
+
+	/* Re-added by its runtime after the reboot: the record is renewed. */
+	mark_stale(f, "c2");
+	alloc_ok(f, "c2", "10.2.0.3", "fd00::3");
+	assert_int_equal(gc(f, false).n, 0);
+	/* host-local rewrote c2's lease: not the file the record is about. */
+	mark_stale(f, "c2");
+	{
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/" NET "/10.2.0.3", f->tmp);
+		assert_int_equal(unlink(path), 0);
+		put(f, "10.2.0.3", "c2\r\neth0");
+	}
+	s = gc(f, false);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.line[0], "fd00::3 c2 eth0 reboot");
+}
+
+static void test_reclaim_stale(void **state)
+{
+	struct fixture *f = *state;
+
+	add_range(f, 0, "10.2.0.0/29", NULL, NULL); /* .2-.6 */
+	alloc_ok(f, "c1", "10.2.0.2", NULL);
+	alloc_ok(f, "c2", "10.2.0.3", NULL);
+	alloc_ok(f, "c3", "10.2.0.4", NULL);
+	alloc_ok(f, "c4", "10.2.0.5", NULL);
+	alloc_ok(f, "c5", "10.2.0.6", NULL);
+	mark_stale(f, "c3");
+	/* Off by default. */
+	assert_int_equal(alloc_fails(f, "c6", "no free address in ipam.ranges[0]"),
+			 CNI_ERR_INTERNAL);
+	assert_int_equal(leases_of(f, "c3"), 1);
+	f->c.reclaim_stale = true;
+	alloc_ok(f, "c6", "10.2.0.4", NULL);
+	assert_int_equal(leases_of(f, "c3"), 0);
+	/* Nothing stale left: full is full. */
+	assert_int_equal(alloc_fails(f, "c7", "no free address in ipam.ranges[0]"),
+			 CNI_ERR_INTERNAL);
+	/* The attachment being made is never its own victim. */
+	mark_stale(f, "c1");
+	alloc_ok(f, "c1", "10.2.0.2", NULL);
+	assert_int_equal(leases_of(f, "c1"), 1);
+}
+
+static void test_reclaim_config(void **state)
+{
+	struct ipamconf c;
+	struct cni_err err = { 0 };
+	json_t *root;
+
+	root = json_pack("{s:{s:s, s:s, s:b}}", "ipam", "type", "host-local",
+			 "subnet", "10.2.0.0/24", "reclaimStale", 1);
+	assert_int_equal(ipamconf_parse(root, NULL, &c, &err), 0);
+	assert_true(c.reclaim_stale);
+	json_decref(root);
+	root = json_pack("{s:{s:s, s:s}}", "ipam", "type", "host-local",
+			 "subnet", "10.2.0.0/24");
+	assert_int_equal(ipamconf_parse(root, NULL, &c, &err), 0);
+	assert_false(c.reclaim_stale);
+	json_decref(root);
+	root = json_pack("{s:{s:s, s:s, s:s}}", "ipam", "type", "host-local",
+			 "subnet", "10.2.0.0/24", "reclaimStale", "yes");
+	assert_true(ipamconf_parse(root, NULL, &c, &err) < 0);
+	assert_int_equal(err.code, CNI_ERR_CONFIG);
+	assert_non_null(strstr(err.msg, "ipam.reclaimStale"));
+	json_decref(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +655,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_check, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_far_free_in_full_16, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_exhaustion_reverified,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_stale, setup,
+						teardown),
+		cmocka_unit_test(test_reclaim_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
