@@ -4,11 +4,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
 #include "brisk/log.h"
+#include "brisk/meta.h"
 #include "brisk/result.h"
 #include "brisk/version.h"
 
@@ -60,8 +62,6 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	int r;
 
-	(void)argc;
-	(void)argv;
 	/*
 	 * A runtime that gives up (SIGTERM, SIGINT, a closed pipe) must not
 	 * kill us halfway through a lease write or an ADD: the call is short,
@@ -70,6 +70,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	main_block_signals();
 	log_init_from_env();
+	/* The operator's commands; a runtime never passes arguments. */
+	if (argc > 1 && strcmp(argv[1], "gc") == 0)
+		return cli_gc_main(argc - 1, argv + 1);
 	r = cni_env_read(&env, &err);
 	if (r == 0 && env.cmd == CNI_CMD_NONE) {
 		print_about();

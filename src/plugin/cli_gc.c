@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * brisk gc --data-dir DIR --network NAME [--apply]
+ *
+ * The operator's command for leases that no DEL will ever free: those
+ * whose attachment record says, with certainty, that the container is gone
+ * (an earlier boot, or a network namespace that no longer exists). A dry
+ * run by default; --apply releases them and deletes their host veths.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "brisk/attach.h"
+#include "brisk/cni.h"
+#include "brisk/ipam.h"
+#include "brisk/link.h"
+#include "brisk/meta.h"
+
+#define CLI_GC_USAGE "usage: brisk gc --data-dir DIR --network NAME [--apply]\n"
+
+struct cli_gc_owner {
+	char *id;
+	char ifname[IFNAMSIZ];
+};
+
+struct cli_gc {
+	const char *data_dir;
+	const char *network;
+	bool apply;
+	struct cli_gc_owner *owners; /* distinct, for the host veths */
+	size_t n_owners;
+	bool oom;
+};
+
+static int cli_gc_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int cli_gc_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("brisk gc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n" CLI_GC_USAGE, stderr);
+	return 2;
+}
+
+static int cli_gc_args(int argc, char **argv, struct cli_gc *g)
+{
+	static const struct option opts[] = {
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "network", required_argument, NULL, 'n' },
+		{ "apply", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'd')
+			g->data_dir = optarg;
+		else if (o == 'n')
+			g->network = optarg;
+		else if (o == 'a')
+			g->apply = true;
+		else if (o == 'h')
+			return fputs(CLI_GC_USAGE, stdout) == EOF ? 1 : -1;
+		else
+			return cli_gc_usage("unknown or incomplete option %s",
+					    argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_gc_usage("unexpected argument \"%s\"", argv[optind]);
+	if (!g->data_dir || g->data_dir[0] != '/')
+		return cli_gc_usage(
+			"--data-dir: \"%s\" is not an absolute path",
+			g->data_dir ? g->data_dir : "");
+	if (!g->network || !cni_valid_netname(g->network))
+		return cli_gc_usage(
+			"--network: \"%s\" is not a valid network name",
+			g->network ? g->network : "");
+	return 0;
+}
+
+static void cli_gc_note_owner(struct cli_gc *g, const char *id,
+			      const char *ifname)
+{
+	struct cli_gc_owner *p;
+
+	for (size_t i = 0; i < g->n_owners; i++)
+		if (strcmp(g->owners[i].id, id) == 0 &&
+		    strcmp(g->owners[i].ifname, ifname) == 0)
+			return;
+	p = realloc(g->owners, (g->n_owners + 1) * sizeof(*p));
+	if (!p || !(p[g->n_owners].id = strdup(id))) {
+		if (p)
+			g->owners = p;
+		g->oom = true;
+		return;
+	}
+	snprintf(p[g->n_owners].ifname, IFNAMSIZ, "%s", ifname);
+	g->owners = p;
+	g->n_owners++;
+}
+
+static void cli_gc_print(const struct ipam_stale *st, void *data)
+{
+	char ip[IPADDR_STRLEN];
+
+	printf("%s %s %s %s\n", ipaddr_fmt(&st->ip, ip), st->id, st->ifname,
+	       meta_verdict_str(st->why));
+	cli_gc_note_owner(data, st->id, st->ifname);
+}
+
+/* The host ends of released attachments, in this namespace; gone is fine. */
+static int cli_gc_links(struct cli_gc *g)
+{
+	struct netlink nl = { 0 };
+	struct cni_err err = { 0 };
+	int failed = 0;
+
+	if (g->n_owners == 0)
+		return 0;
+	if (netlink_open(&nl, &err) < 0) {
+		fprintf(stderr, "brisk gc: %s (%s)\n", err.msg, err.details);
+		return 1;
+	}
+	for (size_t i = 0; i < g->n_owners; i++) {
+		struct link_info li = { 0 };
+		char name[IFNAMSIZ];
+		bool deleted;
+
+		attach_host_ifname(g->owners[i].id, g->owners[i].ifname, name);
+		memset(&err, 0, sizeof(err));
+		/* Only a veth under the derived name is ours to delete. */
+		if (link_get(&nl, name, 0, &li, &err) == 0 &&
+		    (li.ifindex == 0 || strcmp(li.kind, "veth") != 0))
+			continue;
+		if (!cni_err_is_set(&err))
+			link_del(&nl, name, &deleted, &err);
+		if (cni_err_is_set(&err)) {
+			fprintf(stderr, "brisk gc: host veth %s: %s (%s)\n",
+				name, err.msg, err.details);
+			failed = 1;
+		}
+	}
+	netlink_close(&nl);
+	return failed;
+}
+
+static void cli_gc_free(struct cli_gc *g)
+{
+	for (size_t i = 0; i < g->n_owners; i++)
+		free(g->owners[i].id);
+	free(g->owners);
+}
+
+static int cli_gc_run(struct cli_gc *g)
+{
+	struct cni_err err = { 0 };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n = 0;
+	int r;
+
+	/* A dry run must not create anything: the store must exist. */
+	snprintf(path, sizeof(path), "%s/%s", g->data_dir, g->network);
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "brisk gc: no lease store %s\n", path);
+		return 1;
+	}
+	r = ipam_gc_stale(g->data_dir, g->network, g->apply, cli_gc_print, g,
+			  &n, &err);
+	if (r < 0) {
+		fprintf(stderr, "brisk gc: %s (%s)\n", err.msg, err.details);
+		return 1;
+	}
+	printf("%zu stale lease%s in network %s: %s\n", n, n == 1 ? "" : "s",
+	       g->network,
+	       g->apply ? "released" :
+			  "dry run, nothing changed (--apply releases them)");
+	if (fflush(stdout) != 0)
+		return 1;
+	if (g->oom) {
+		fputs("brisk gc: out of memory\n", stderr);
+		return 1;
+	}
+	return g->apply ? cli_gc_links(g) : 0;
+}
+
+int cli_gc_main(int argc, char **argv)
+{
+	struct cli_gc g = { 0 };
+	int r;
+
+	r = cli_gc_args(argc, argv, &g);
+	if (r != 0)
+		return r < 0 ? 0 : r;
+	r = cli_gc_run(&g);
+	cli_gc_free(&g);
+	return r;
+}
