@@ -158,6 +158,7 @@ run ip netns exec "$CONT" ping -6 -c 3 -i 0.2 -W 2 "$GW6"
 
 step "lease store after ADD ($DATADIR)"
 run find "$DATADIR" -mindepth 1
+echo "($NETWORK/ is host-local's store format; .brisk/ is brisk's own index, a hint)"
 for f in "$DATADIR/$NETWORK"/[0-9a-f]*; do
 	if [[ -f "$f" ]]; then
 		printf '  %s holds: %s\n' "$(basename "$f")" "$(tr '\r\n' '  ' <"$f")"
