@@ -3,6 +3,7 @@
 
 #include "brisk/delegate.h"
 #include "brisk/jsonget.h"
+#include "brisk/resolv.h"
 #include "add.h"
 
 /* A delegated plugin's result becomes leases and routes like ours. */
@@ -38,6 +39,14 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err)
 	int r;
 
 	if (c->ipam.kind == IPAM_BUILTIN) {
+		/* Read it first: a missing file then costs no rollback. */
+		if (c->ipam.resolv_conf[0]) {
+			r = resolv_read(c->ipam.resolv_conf, &s->ipam_res.dns,
+					err);
+			if (r < 0)
+				return r;
+			s->ipam_dns = s->ipam_res.dns;
+		}
 		r = ipam_allocate(&c->ipam, c->name, env->container_id,
 				  env->ifname, env->netns, s->leases,
 				  &s->n_leases, err);

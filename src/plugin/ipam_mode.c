@@ -3,21 +3,32 @@
 
 #include "brisk/cmd.h"
 #include "brisk/ipam.h"
+#include "brisk/resolv.h"
 #include "brisk/result.h"
 
 static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
 			 json_t **ret_out, struct cni_err *err)
 {
 	struct ipam_lease leases[IPAM_MAX_SETS];
+	json_t *dns = NULL;
 	struct result res;
 	size_t n = 0;
 	int r;
 
+	/* As host-local: the dns of the result comes from resolvConf only. */
+	if (c->ipam.resolv_conf[0]) {
+		r = resolv_read(c->ipam.resolv_conf, &dns, err);
+		if (r < 0)
+			return r;
+	}
 	r = ipam_allocate(&c->ipam, c->name, env->container_id, env->ifname,
 			  env->netns, leases, &n, err);
-	if (r < 0)
+	if (r < 0) {
+		json_decref(dns);
 		return r;
+	}
 	result_init(&res);
+	res.dns = dns;
 	for (size_t i = 0; i < n; i++) {
 		res.ips[res.n_ips].addr = leases[i].addr;
 		res.ips[res.n_ips].gw = leases[i].gw;
@@ -25,7 +36,6 @@ static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
 	}
 	for (size_t i = 0; i < c->ipam.n_routes && r == 0; i++)
 		r = result_add_route(&res, &c->ipam.routes[i]);
-	res.dns = json_incref(c->dns);
 	*ret_out = r == 0 ? result_encode(&res, c->ver) : NULL;
 	result_clear(&res);
 	if (!*ret_out) {
