@@ -22,6 +22,7 @@ struct index_header {
 	uint64_t dev;
 	uint64_t ino;
 	struct timespec ctime;
+	int has_old;
 };
 
 /*
@@ -89,9 +90,9 @@ static int index_header_read(struct lease_index *x, struct index_header *h)
 	buf[n] = '\0';
 	if (sscanf(buf,
 		   INDEX_MAGIC "\ngen %" SCNu64 "\nboot %36s\ndir %" SCNu64
-			       " %" SCNu64 "\nctime %lld %ld\n%n",
+			       " %" SCNu64 "\nctime %lld %ld\nold %d\n%n",
 		   &h->gen, h->boot, &h->dev, &h->ino, &csec, &cnsec,
-		   &used) != 6 ||
+		   &h->has_old, &used) != 7 ||
 	    used != n)
 		return -EBADMSG;
 	h->ctime.tv_sec = (time_t)csec;
@@ -109,6 +110,7 @@ static bool index_header_valid(struct lease_store *s)
 	if (index_header_read(x, &h) < 0 || fstat(s->dirfd, &st) < 0)
 		return false;
 	x->gen = h.gen;
+	x->has_old = h.has_old != 0;
 	return strcmp(h.boot, x->boot) == 0 && h.dev == (uint64_t)st.st_dev &&
 	       h.ino == (uint64_t)st.st_ino &&
 	       index_ts_eq(st.st_mtim, index_sentinel(h.gen)) &&
@@ -123,10 +125,10 @@ static int index_header_write(struct lease_index *x, const struct stat *st)
 
 	len = snprintf(buf, sizeof(buf),
 		       INDEX_MAGIC "\ngen %" PRIu64 "\nboot %s\ndir %" PRIu64
-				   " %" PRIu64 "\nctime %lld %ld\n",
+				   " %" PRIu64 "\nctime %lld %ld\nold %d\n",
 		       x->gen, x->boot, (uint64_t)st->st_dev,
 		       (uint64_t)st->st_ino, (long long)st->st_ctim.tv_sec,
-		       (long)st->st_ctim.tv_nsec);
+		       (long)st->st_ctim.tv_nsec, x->has_old);
 	fd = openat(x->fd, INDEX_HEADER,
 		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		    0644);
@@ -296,8 +298,8 @@ void index_close(struct lease_store *s)
 
 #define INDEX_BUCKET_MAX (1024 * 1024)
 
-int index_bucket_load(struct lease_store *s, const char *name,
-		      struct index_bucket *ret)
+int index_raw_load(struct lease_store *s, const char *name, char **ret,
+		   size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -305,7 +307,8 @@ int index_bucket_load(struct lease_store *s, const char *name,
 	struct stat st;
 	int idsfd;
 
-	memset(ret, 0, sizeof(*ret));
+	*ret = NULL;
+	*ret_len = 0;
 	idsfd = index_subdir(s, "ids", false);
 	if (idsfd < 0)
 		return idsfd;
@@ -329,27 +332,24 @@ int index_bucket_load(struct lease_store *s, const char *name,
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
-	return index_bucket_parse(buf, got, ret);
+	*ret = TAKE_PTR(buf);
+	*ret_len = got;
+	return 0;
 }
 
-int index_bucket_store(struct lease_store *s, const char *name,
-		       const struct index_bucket *b)
+int index_raw_store(struct lease_store *s, const char *name, const char *buf,
+		    size_t len)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	int idsfd = index_subdir(s, "ids", true);
-	size_t len = 0;
 	ssize_t n;
 
 	if (idsfd < 0)
 		return idsfd;
-	if (b->n == 0)
+	if (len == 0)
 		return unlinkat(idsfd, name, 0) == 0 || errno == ENOENT ?
 			       0 :
 			       -errno;
-	buf = index_bucket_format(b, &len);
-	if (!buf)
-		return -ENOMEM;
 	fd = openat(idsfd, name,
 		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		    0644);
@@ -357,4 +357,32 @@ int index_bucket_store(struct lease_store *s, const char *name,
 		return -errno;
 	n = write(fd, buf, len);
 	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+int index_bucket_load(struct lease_store *s, const char *name,
+		      struct index_bucket *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = index_raw_load(s, name, &buf, &len);
+	if (r < 0 || !buf)
+		return r;
+	return index_bucket_parse(buf, len, ret);
+}
+
+int index_bucket_store(struct lease_store *s, const char *name,
+		       const struct index_bucket *b)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (b->n > 0) {
+		buf = index_bucket_format(b, &len);
+		if (!buf)
+			return -ENOMEM;
+	}
+	return index_raw_store(s, name, buf, len);
 }

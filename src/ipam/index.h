@@ -85,6 +85,12 @@ struct lease_index {
 	bool dirty; /* the store mtime was set to "now": commit at close */
 	bool rebuilt; /* rebuilt during this lock hold */
 	bool used_map; /* a bitmap answered a free-address search */
+	/*
+	 * Some lease was in host-local's oldest, id-only format at the last
+	 * rebuild. brisk never writes one, so while false none can exist
+	 * (another writer's lease means a rebuild) and lookups skip them.
+	 */
+	bool has_old;
 	uint64_t gen;
 	char boot[META_BOOT_ID_LEN];
 	size_t n_chunks;
@@ -150,6 +156,36 @@ int index_owner_put(struct index_owner *o, const char *name,
 		    const struct lease_stamp *st, bool attested);
 /* Remove the address @name of @o; false when it held none. */
 bool index_owner_del(struct index_owner *o, const char *name);
+void index_owner_clear(struct index_owner *o);
+
+/*
+ * One owner without reading the others: where its record lies in a file.
+ */
+struct index_slot {
+	size_t start;
+	size_t end;
+};
+
+/* Record file @name whole into *ret (NULL, 0 when absent). */
+int index_raw_load(struct lease_store *s, const char *name, char **ret,
+		   size_t *ret_len);
+/* Replace record file @name by @buf (removed when @len is 0). */
+int index_raw_store(struct lease_store *s, const char *name, const char *buf,
+		    size_t len);
+/*
+ * Find owner id/ifname/is_old in record file @buf: parsed into @ret (a new
+ * empty owner when absent), its bytes in *ret_slot (the end when absent).
+ * The others are only skipped. -EBADMSG when the file is damaged.
+ */
+int index_raw_find(const char *buf, size_t len, const char *id,
+		   const char *ifname, bool is_old, struct index_owner *ret,
+		   struct index_slot *ret_slot, bool *ret_found);
+/* @buf with @slot replaced by @o (dropped when it holds no lease); *ret_len
+ * is 0 when no owner is left. NULL on ENOMEM. */
+char *index_raw_splice(const char *buf, size_t len,
+		       const struct index_slot *slot,
+		       const struct index_owner *o, size_t *ret_len);
+
 /* Serialize / parse a bucket (rebuild compares bytes). */
 char *index_bucket_format(const struct index_bucket *b, size_t *ret_len);
 int index_bucket_parse(const char *buf, size_t len, struct index_bucket *ret);

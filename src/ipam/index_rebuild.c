@@ -275,6 +275,9 @@ static int rb_write_owners(struct lease_store *s, struct rb *rb)
 {
 	int r = 0;
 
+	s->idx->has_old = false;
+	for (size_t i = 0; i < rb->n; i++)
+		s->idx->has_old |= rb->l[i].is_old;
 	if (rb->n)
 		qsort(rb->l, rb->n, sizeof(*rb->l), rb_cmp_lease);
 	for (size_t i = 0, j; i < rb->n && r == 0; i = j) {

@@ -24,44 +24,48 @@ static bool lease_idx_valid(struct lease_store *s)
 	return s->idx && s->idx->state == INDEX_VALID;
 }
 
-/* Apply @fn to the owner id/ifname/is_old in its bucket, then store it. */
-static int lease_idx_update(struct lease_store *s, const char *id,
-			    const char *ifname, bool is_old,
-			    int (*fn)(struct index_bucket *b,
-				      struct index_owner *o, void *data),
-			    void *data)
+/*
+ * Apply @fn to the owner id/ifname/is_old (a new, empty one when it has no
+ * record yet), then write its record back; the other owners of the file
+ * are copied as they are. @fn returns 0 to write, > 0 to leave it.
+ */
+static int lease_idx_update(
+	struct lease_store *s, const char *id, const char *ifname, bool is_old,
+	int (*fn)(struct index_owner *o, bool found, void *data), void *data)
 {
-	struct index_bucket b;
+	_cleanup_free_ char *buf = NULL, *out = NULL;
+	struct index_owner o;
+	struct index_slot slot;
 	char key[INDEX_NAME_LEN];
+	size_t len = 0, out_len = 0;
+	bool found;
 	int r;
 
 	index_key(id, ifname, is_old, key);
-	r = index_bucket_load(s, key, &b);
+	r = index_raw_load(s, key, &buf, &len);
 	if (r < 0)
 		return r;
-	r = fn(&b, index_bucket_find(&b, id, ifname, is_old), data);
-	if (r == 0)
-		r = index_bucket_store(s, key, &b);
-	index_bucket_free(&b);
-	return r;
+	r = index_raw_find(buf, len, id, ifname, is_old, &o, &slot, &found);
+	if (r < 0)
+		return r;
+	r = fn(&o, found, data);
+	if (r == 0) {
+		out = index_raw_splice(buf, len, &slot, &o, &out_len);
+		r = out ? index_raw_store(s, key, out, out_len) : -ENOMEM;
+	}
+	index_owner_clear(&o);
+	return r < 0 ? r : 0;
 }
 
 struct lease_idx_put {
-	const char *id;
-	const char *ifname;
 	const char *name;
 	const struct lease_stamp *st;
 };
 
-static int lease_idx_put_fn(struct index_bucket *b, struct index_owner *o,
-			    void *data)
+static int lease_idx_put_fn(struct index_owner *o, bool found, void *data)
 {
 	struct lease_idx_put *p = data;
 
-	if (!o)
-		o = index_bucket_add(b, p->id, p->ifname, false);
-	if (!o)
-		return -ENOMEM;
 	return index_owner_put(o, p->name, p->st, false);
 }
 
@@ -93,7 +97,7 @@ void lease_idx_reserved(struct lease_store *s, const char *name,
 			const struct ipaddr *ip, const char *id,
 			const char *ifname, const struct lease_stamp *st)
 {
-	struct lease_idx_put p = { id, ifname, name, st };
+	struct lease_idx_put p = { name, st };
 
 	lease_used_insert(s, ip);
 	if (!lease_idx_valid(s))
@@ -119,14 +123,10 @@ void lease_idx_taken(struct lease_store *s, const struct ipaddr *ip)
 	x->used_map = used_map;
 }
 
-static int lease_idx_del_fn(struct index_bucket *b, struct index_owner *o,
-			    void *data)
+static int lease_idx_del_fn(struct index_owner *o, bool found, void *data)
 {
-	if (!o || !index_owner_del(o, data))
-		return -ESTALE;
-	if (o->n == 0)
-		index_bucket_drop(b, (size_t)(o - b->o));
-	return 0;
+	/* An owner left without leases is dropped when written back. */
+	return found && index_owner_del(o, data) ? 0 : -ESTALE;
 }
 
 void lease_idx_released(struct lease_store *s, const char *name,
@@ -208,19 +208,25 @@ static int lease_idx_collect(struct lease_store *s, const char *id,
 
 	if (!buf)
 		return -ENOMEM;
-	for (int old = 0; old < 2 && r == 0; old++) {
-		struct index_bucket b;
+	for (int old = 0; old < 1 + s->idx->has_old && r == 0; old++) {
+		_cleanup_free_ char *raw = NULL;
 		char key[INDEX_NAME_LEN];
-		struct index_owner *o;
+		struct index_owner o;
+		struct index_slot slot;
+		size_t len = 0;
+		bool found;
 
 		index_key(id, ifname, old, key);
-		r = index_bucket_load(s, key, &b);
+		r = index_raw_load(s, key, &raw, &len);
 		if (r < 0)
 			return r;
-		o = index_bucket_find(&b, id, ifname, old);
-		if (o)
-			r = lease_idx_verify(s, o, id, ifname, hits, buf);
-		index_bucket_free(&b);
+		r = index_raw_find(raw, len, id, ifname, old, &o, &slot,
+				   &found);
+		if (r < 0)
+			return r;
+		if (found)
+			r = lease_idx_verify(s, &o, id, ifname, hits, buf);
+		index_owner_clear(&o);
 	}
 	return r;
 }

@@ -10,12 +10,12 @@
 #include "brisk/log.h"
 #include "lease_int.h"
 
-static int lease_note_fn(struct index_bucket *b, struct index_owner *o,
+static int lease_note_fn(struct index_owner *o, bool found,
 			 const struct meta_attach *m)
 {
 	struct meta_attach copy;
 
-	if (!o)
+	if (!found)
 		return 1; /* no lease, nothing to describe */
 	if (meta_attach_copy(&copy, m) < 0)
 		return -ENOMEM;
@@ -31,22 +31,30 @@ static int lease_note_fn(struct index_bucket *b, struct index_owner *o,
 void lease_note_owner(struct lease_store *s, const char *id, const char *ifname,
 		      const struct meta_attach *m)
 {
-	struct index_bucket b;
+	_cleanup_free_ char *buf = NULL, *out = NULL;
+	struct index_owner o;
+	struct index_slot slot;
 	char key[INDEX_NAME_LEN];
+	size_t len = 0, out_len = 0;
+	bool found = false;
 	int r;
 
 	if (!index_ready(s))
 		return;
 	index_key(id, ifname, false, key);
-	r = index_bucket_load(s, key, &b);
+	r = index_raw_load(s, key, &buf, &len);
+	if (r == 0)
+		r = index_raw_find(buf, len, id, ifname, false, &o, &slot,
+				   &found);
 	if (r == 0) {
-		r = lease_note_fn(&b, index_bucket_find(&b, id, ifname, false),
-				  m);
+		r = lease_note_fn(&o, found, m);
 		if (r == 0) {
 			index_touch(s);
-			r = index_bucket_store(s, key, &b);
+			out = index_raw_splice(buf, len, &slot, &o, &out_len);
+			r = out ? index_raw_store(s, key, out, out_len) :
+				  -ENOMEM;
 		}
-		index_bucket_free(&b);
+		index_owner_clear(&o);
 	}
 	if (r < 0)
 		index_invalidate(s, "cannot write an attachment record");
