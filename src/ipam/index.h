@@ -108,6 +108,9 @@ struct lease_index {
  * files is what a first build spends most on).
  */
 #define INDEX_NAME_LEN 4 /* 3 hex digits and the NUL */
+#define BUCKET_MAGIC "brisk-owners 1\n"
+#define BUCKET_STR_MAX 8192 /* longest id, ifname or netns path read back */
+#define BUCKET_ADDRS_MAX 65536
 
 /* Open the index of a locked store (s->idx); never fails (state OFF). */
 void index_open(struct lease_store *s);
@@ -150,7 +153,6 @@ struct index_owner *index_bucket_find(struct index_bucket *b, const char *id,
 /* Append a new owner (copies the strings). NULL on ENOMEM. */
 struct index_owner *index_bucket_add(struct index_bucket *b, const char *id,
 				     const char *ifname, bool is_old);
-void index_bucket_drop(struct index_bucket *b, size_t i);
 /* Set or add the address @name of @o. -ENOMEM. */
 int index_owner_put(struct index_owner *o, const char *name,
 		    const struct lease_stamp *st, bool attested);
