@@ -224,6 +224,95 @@ static void test_bucket_roundtrip(void **state)
 	index_bucket_free(&b);
 }
 
+/* One owner found, changed and spliced back; the others kept byte for byte. */
+static void test_raw_splice(void **state)
+{
+	struct index_bucket b = { 0 }, p;
+	struct lease_stamp st = { 7, 1, 2, 3 };
+	struct index_owner o, *q;
+	struct index_slot slot;
+	char *buf, *out, *again;
+	size_t len, out_len, again_len;
+	bool found;
+
+	for (int i = 0; i < 3; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "ctr-%d", i);
+		q = index_bucket_add(&b, id, "eth0", false);
+		assert_int_equal(index_owner_put(q, "10.1.0.2", &st, false), 0);
+	}
+	b.o[1].has_meta = true;
+	b.o[1].meta = mk(BOOT_A, "/run/netns/n1", 4, 5);
+	buf = index_bucket_format(&b, &len);
+
+	/* The middle one: its addresses grow, the rest stays as it was. */
+	assert_int_equal(index_raw_find(buf, len, "ctr-1", "eth0", false, &o,
+					&slot, &found),
+			 0);
+	assert_true(found);
+	assert_true(o.has_meta && o.n == 1);
+	assert_string_equal(o.meta.netns, "/run/netns/n1");
+	assert_int_equal(index_owner_put(&o, "fd00::2", &st, true), 0);
+	out = index_raw_splice(buf, len, &slot, &o, &out_len);
+	index_owner_clear(&o);
+	assert_int_equal(index_bucket_parse(out, out_len, &p), 0);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(index_bucket_find(&p, "ctr-1", "eth0", false)->n, 2);
+	assert_int_equal(index_bucket_find(&p, "ctr-2", "eth0", false)->n, 1);
+	index_bucket_free(&p);
+
+	/* A new owner is appended; an emptied one goes; none left: len 0. */
+	assert_int_equal(index_raw_find(out, out_len, "new", "eth1", false, &o,
+					&slot, &found),
+			 0);
+	assert_false(found);
+	assert_int_equal(slot.start, out_len);
+	assert_int_equal(index_owner_put(&o, "10.1.0.9", &st, false), 0);
+	again = index_raw_splice(out, out_len, &slot, &o, &again_len);
+	index_owner_clear(&o);
+	assert_int_equal(index_bucket_parse(again, again_len, &p), 0);
+	assert_int_equal(p.n, 4);
+	index_bucket_free(&p);
+	free(again);
+	assert_int_equal(index_raw_find(NULL, 0, "x", "eth0", false, &o, &slot,
+					&found),
+			 0);
+	assert_false(found);
+	assert_int_equal(index_owner_put(&o, "10.1.0.9", &st, false), 0);
+	again = index_raw_splice(NULL, 0, &slot, &o, &again_len);
+	index_owner_clear(&o);
+	assert_true(again_len > 0);
+	assert_int_equal(index_raw_find(again, again_len, "x", "eth0", false,
+					&o, &slot, &found),
+			 0);
+	assert_true(found);
+	assert_true(index_owner_del(&o, "10.1.0.9"));
+	{
+		size_t n = 99;
+		char *gone = index_raw_splice(again, again_len, &slot, &o, &n);
+
+		assert_int_equal(n, 0); /* nobody left: the file goes */
+		free(gone);
+	}
+	free(again);
+	index_owner_clear(&o);
+
+	/* Damage anywhere is an error, never a wrong answer. */
+	for (size_t cut = 1; cut < len; cut += 3) {
+		int r = index_raw_find(buf, len - cut, "ctr-2", "eth0", false,
+				       &o, &slot, &found);
+
+		assert_true(r == 0 || r == -EBADMSG);
+		if (r == 0 && found)
+			assert_string_equal(o.id, "ctr-2");
+		index_owner_clear(&o);
+	}
+	free(out);
+	free(buf);
+	index_bucket_free(&b);
+}
+
 static void test_key(void **state)
 {
 	char a[INDEX_NAME_LEN], b[INDEX_NAME_LEN];
@@ -249,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_live_namespace_wins),
 		cmocka_unit_test(test_attach_init),
 		cmocka_unit_test(test_bucket_roundtrip),
+		cmocka_unit_test(test_raw_splice),
 		cmocka_unit_test(test_key),
 	};
 
