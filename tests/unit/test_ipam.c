@@ -636,6 +636,93 @@ static void test_reclaim_config(void **state)
 	json_decref(root);
 }
 
+/*
+ * The search by stretches picks exactly what host-local's iterator
+ * (rangeset_iter, a walk of every address) picks: random multi-range sets,
+ * random leases, random cursors, gateways inside and outside the ranges.
+ */
+static void test_same_pick_as_iterator(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int seed = 12345;
+
+	for (int round = 0; round < 150; round++) {
+		struct ipam_rangeset *rs = &f->c.sets[0];
+		struct rangeset_iter it;
+		struct ipaddr want, last, a;
+		char name[IPADDR_STRLEN], cmd[600], id[32];
+		bool have_want = false;
+		int nr = 1 + (int)(rand_r(&seed) % 3);
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/" NET "' '%s/.brisk'",
+			 f->tmp, f->tmp);
+		assert_int_equal(system(cmd), 0);
+		memset(&f->c.sets, 0, sizeof(f->c.sets));
+		f->c.n_sets = 0;
+		for (int i = 0; i < nr; i++) {
+			char sub[32], lo[32], hi[32];
+			int st = 2 + (int)(rand_r(&seed) % 5);
+
+			snprintf(sub, sizeof(sub), "10.%d.0.0/28", 40 + i);
+			snprintf(lo, sizeof(lo), "10.%d.0.%d", 40 + i, st);
+			snprintf(hi, sizeof(hi), "10.%d.0.%d", 40 + i,
+				 st + (int)(rand_r(&seed) % 6));
+			add_range(f, 0, sub, rand_r(&seed) % 2 ? lo : NULL, hi);
+			/* Sometimes the gateway inside the range. */
+			if (rand_r(&seed) % 3 == 0)
+				rs->r[i].gw = rs->r[i].start;
+		}
+		/* Random leases, and a random cursor (maybe none). */
+		mkdir(f->tmp, 0755);
+		snprintf(cmd, sizeof(cmd), "%s/" NET, f->tmp);
+		mkdir(cmd, 0755);
+		rangeset_iter_init(&it, rs, NULL);
+		while (rangeset_iter_next(&it, &a, NULL))
+			if (rand_r(&seed) % 3)
+				put(f, ipaddr_fmt(&a, name), "x\r\neth0");
+		last.family = 0;
+		if (rand_r(&seed) % 4) {
+			int i = (int)(rand_r(&seed) % (unsigned int)nr);
+
+			last = rs->r[i].start;
+			for (unsigned int k = rand_r(&seed) % 6; k > 0 &&
+			     !ipaddr_eq(&last, &rs->r[i].end); k--)
+				ipaddr_next(&last);
+			put(f, "last_reserved_ip.0", ipaddr_fmt(&last, name));
+		}
+		rangeset_iter_init(&it, rs, &last);
+		while (!have_want && rangeset_iter_next(&it, &want, NULL))
+			have_want = !has(f, ipaddr_fmt(&want, name));
+		snprintf(id, sizeof(id), "r%d", round);
+		if (have_want)
+			alloc_ok(f, id, ipaddr_fmt(&want, name), NULL);
+		else
+			alloc_fails(f, id, "no free address in ipam.ranges[0]");
+	}
+}
+
+/* IPv6 has no bitmap: past 256 taken in a row, one listing of the store. */
+static void test_v6_long_run_taken(void **state)
+{
+	struct fixture *f = *state;
+	char dir[512], name[IPADDR_STRLEN];
+	struct ipaddr a = ip("fd00::2");
+
+	add_range(f, 0, "fd00::/119", NULL, NULL); /* ::1 gateway, ::2-::1ff */
+	snprintf(dir, sizeof(dir), "%s/" NET, f->tmp);
+	mkdir(dir, 0755);
+	for (int i = 2; i < 0x200; i++, ipaddr_next(&a))
+		if (i != 0x1f0)
+			put(f, ipaddr_fmt(&a, name), "v6fill\r\neth0");
+	put(f, "fd00::1f3", ""); /* a crashed writer's: free to take */
+	alloc_ok(f, "c1", "fd00::1f0", NULL);
+	alloc_ok(f, "c2", "fd00::1f3", NULL);
+	assert_int_equal(alloc_fails(f, "c3", "no free address in ipam.ranges[0]"),
+			 CNI_ERR_INTERNAL);
+	release(f, "c1");
+	alloc_ok(f, "c3", "fd00::1f0", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +750,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_stale, setup,
 						teardown),
 		cmocka_unit_test(test_reclaim_config),
+		cmocka_unit_test_setup_teardown(test_same_pick_as_iterator,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v6_long_run_taken, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
