@@ -10,7 +10,6 @@
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
 #include "brisk/log.h"
-#include "brisk/meta.h"
 #include "brisk/result.h"
 #include "brisk/version.h"
 

@@ -29,6 +29,13 @@ int ipam_mode_run(const struct cni_env *env, struct netconf *c,
 		  json_t **ret_out, struct cni_err *err);
 
 /*
+ * The operator command built on these records (src/plugin/cli_gc.c):
+ *   brisk gc --data-dir DIR --network NAME [--apply]
+ * @argv[0] is "gc". Prints to stdout/stderr; returns the exit status.
+ */
+int cli_gc_main(int argc, char **argv);
+
+/*
  * Run one CNI call: decode @buf for @env's command, dispatch, and fill
  * *ret_out. @ret_ver receives the cniVersion to put in an error reply.
  */

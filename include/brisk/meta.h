@@ -72,11 +72,5 @@ enum meta_verdict meta_judge(const struct meta_attach *m, const char *boot_id,
 /* A short stable word for @v ("live", "reboot", "netns-gone", ...). */
 const char *meta_verdict_str(enum meta_verdict v);
 
-/*
- * The operator command built on these records (src/plugin/cli_gc.c):
- *   brisk gc --data-dir DIR --network NAME [--apply]
- * @argv[0] is "gc". Prints to stdout/stderr; returns the exit status.
- */
-int cli_gc_main(int argc, char **argv);
 
 #endif

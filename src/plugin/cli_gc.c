@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "brisk/attach.h"
+#include "brisk/cmd.h"
 #include "brisk/cni.h"
 #include "brisk/ipam.h"
 #include "brisk/link.h"

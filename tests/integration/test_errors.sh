@@ -24,7 +24,9 @@ snapshot()
 		container_addrs: [.[2][] | .addr_info[] |
 			select(.scope != "link" and .scope != "host") | .local] | sort
 	}'
-	echo "store: $(find "$DATADIR" -type f ! -name lock ! -name 'last_reserved_ip.*' 2>/dev/null |
+	# <dataDir>/.brisk is brisk's index: a hint that may be rebuilt at any
+	# time, not state a failed call leaves behind.
+	echo "store: $(find "$DATADIR" -path "$DATADIR/.brisk" -prune -o -type f ! -name lock ! -name 'last_reserved_ip.*' -print 2>/dev/null |
 		sort | tr '\n' ' ')"
 }
 
