@@ -15,6 +15,8 @@
 /* Temporary files start with a dot: never a valid address, so no scan
  * (ours or host-local's) takes one for a lease. */
 #define LEASE_TMP_PREFIX ".tmp."
+/* An ID (1024 bytes), a line break and an ifname, with room to spare. */
+#define LEASE_GARBAGE_MAX 2048
 
 enum lease_match {
 	LEASE_MATCH_NONE,

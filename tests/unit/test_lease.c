@@ -328,6 +328,17 @@ static void test_empty_lease_recovered(void **state)
 	/* A lease with content is never taken over. */
 	reserve(f, "10.1.0.10", "abc", "eth0", 0, false);
 	assert_file(f, "10.1.0.10", "other\r\neth0");
+	/* Whitespace only, or control bytes: no writer meant that. */
+	put_file(f, "10.1.0.11", " \r\n\t");
+	reserve(f, "10.1.0.11", "abc", "eth1", 0, true);
+	assert_file(f, "10.1.0.11", "abc\r\neth1");
+	put_file(f, "10.1.0.12", "ab\x01\x02c");
+	reserve(f, "10.1.0.12", "abc", "eth2", 0, true);
+	assert_file(f, "10.1.0.12", "abc\r\neth2");
+	/* host-local's oldest format (the ID alone) is a real lease. */
+	put_file(f, "10.1.0.13", "old-id");
+	reserve(f, "10.1.0.13", "abc", "eth3", 0, false);
+	assert_file(f, "10.1.0.13", "old-id");
 }
 
 static void test_last_reserved(void **state)
