@@ -10,6 +10,7 @@
 #include "brisk/link.h"
 #include "brisk/netconf.h"
 #include "brisk/netlink.h"
+#include "brisk/result.h"
 
 /* What ADD, DEL and CHECK share about one attachment. */
 struct attach {
@@ -45,5 +46,20 @@ void attach_random_mac(uint8_t mac[6]);
  */
 int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 			 struct cni_err *err);
+
+/* Release the attachment's addresses: the built-in store or the plugin. */
+int attach_ipam_del(const struct cni_env *env, struct netconf *c,
+		    struct cni_err *err);
+
+/*
+ * Decode the config's prevResult into @ret (initialised by the caller,
+ * cleared by it too). Code 7 when CHECK has none.
+ */
+int attach_prev_result(struct netconf *c, struct result *ret,
+		       struct cni_err *err);
+
+/* Verify that @pr's addresses are still leased to this attachment. */
+int attach_ipam_check(const struct cni_env *env, struct netconf *c,
+		      const struct result *pr, struct cni_err *err);
 
 #endif

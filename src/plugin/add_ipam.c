@@ -69,14 +69,5 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err)
 
 int add_ipam_release(struct add_state *s, struct cni_err *err)
 {
-	struct netconf *c = s->a.conf;
-	const struct cni_env *env = s->a.env;
-
-	if (c->ipam.kind == IPAM_BUILTIN)
-		return ipam_release(&c->ipam, c->name, env->container_id,
-				    env->ifname, err);
-	if (c->ipam.kind == IPAM_DELEGATE)
-		return delegate_run(env, "DEL", c->ipam.type, c->raw, NULL,
-				    err);
-	return 0;
+	return attach_ipam_del(s->a.env, s->a.conf, err);
 }

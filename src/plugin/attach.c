@@ -4,6 +4,8 @@
 #include <sys/random.h>
 
 #include "brisk/attach.h"
+#include "brisk/delegate.h"
+#include "brisk/ipam.h"
 #include "brisk/log.h"
 #include "brisk/netns.h"
 
@@ -115,4 +117,42 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 		r = link_set_flags(&a->host, ret->ifindex, IFF_PROMISC,
 				   IFF_PROMISC, err);
 	return r;
+}
+
+int attach_ipam_del(const struct cni_env *env, struct netconf *c,
+		    struct cni_err *err)
+{
+	if (c->ipam.kind == IPAM_BUILTIN)
+		return ipam_release(&c->ipam, c->name, env->container_id,
+				    env->ifname, err);
+	if (c->ipam.kind == IPAM_DELEGATE)
+		return delegate_run(env, "DEL", c->ipam.type, c->raw, NULL,
+				    err);
+	return 0;
+}
+
+int attach_prev_result(struct netconf *c, struct result *ret,
+		       struct cni_err *err)
+{
+	if (!c->prev_result)
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "prevResult: required for CHECK");
+	return result_decode(c->prev_result, c->ver, ret, err);
+}
+
+int attach_ipam_check(const struct cni_env *env, struct netconf *c,
+		      const struct result *pr, struct cni_err *err)
+{
+	struct ipaddr ips[RESULT_MAX_IPS];
+	size_t n = 0;
+
+	if (c->ipam.kind == IPAM_DELEGATE)
+		return delegate_run(env, "CHECK", c->ipam.type, c->raw, NULL,
+				    err);
+	if (c->ipam.kind != IPAM_BUILTIN)
+		return 0;
+	for (int i = 0; i < pr->n_ips; i++)
+		ips[n++] = pr->ips[i].addr.addr;
+	return ipam_check(&c->ipam, c->name, env->container_id, env->ifname,
+			  ips, n, err);
 }

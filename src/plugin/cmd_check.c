@@ -6,8 +6,6 @@
 #include "brisk/attach.h"
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
-#include "brisk/delegate.h"
-#include "brisk/ipam.h"
 #include "brisk/result.h"
 #include "brisk/route.h"
 
@@ -150,24 +148,6 @@ static int check_routes(struct attach *a, const struct result *pr,
 	return r;
 }
 
-static int check_ipam(struct attach *a, const struct result *pr,
-		      struct cni_err *err)
-{
-	struct netconf *c = a->conf;
-	struct ipaddr ips[RESULT_MAX_IPS];
-	size_t n = 0;
-
-	if (c->ipam.kind == IPAM_DELEGATE)
-		return delegate_run(a->env, "CHECK", c->ipam.type, c->raw, NULL,
-				    err);
-	if (c->ipam.kind != IPAM_BUILTIN)
-		return 0;
-	for (int i = 0; i < pr->n_ips; i++)
-		ips[n++] = pr->ips[i].addr.addr;
-	return ipam_check(&c->ipam, c->name, a->env->container_id,
-			  a->env->ifname, ips, n, err);
-}
-
 static int check_steps(struct attach *a, const struct result *pr,
 		       struct cni_err *err)
 {
@@ -186,7 +166,7 @@ static int check_steps(struct attach *a, const struct result *pr,
 	r = check_routes(a, pr, &cont, err);
 	if (r < 0)
 		return r;
-	return check_ipam(a, pr, err);
+	return attach_ipam_check(a->env, a->conf, pr, err);
 }
 
 int cmd_check(const struct cni_env *env, struct netconf *c, struct cni_err *err)
@@ -195,11 +175,8 @@ int cmd_check(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 	struct attach a;
 	int r;
 
-	if (!c->prev_result)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "prevResult: required for CHECK");
 	result_init(&pr);
-	r = result_decode(c->prev_result, c->ver, &pr, err);
+	r = attach_prev_result(c, &pr, err);
 	if (r == 0) {
 		r = attach_open(&a, env, c, false, err);
 		if (r == 0)

@@ -3,22 +3,8 @@
 
 #include "brisk/attach.h"
 #include "brisk/cmd.h"
-#include "brisk/delegate.h"
 #include "brisk/fault.h"
-#include "brisk/ipam.h"
 #include "brisk/log.h"
-
-static int del_ipam(const struct cni_env *env, struct netconf *c,
-		    struct cni_err *err)
-{
-	if (c->ipam.kind == IPAM_BUILTIN)
-		return ipam_release(&c->ipam, c->name, env->container_id,
-				    env->ifname, err);
-	if (c->ipam.kind == IPAM_DELEGATE)
-		return delegate_run(env, "DEL", c->ipam.type, c->raw, NULL,
-				    err);
-	return 0;
-}
 
 /*
  * Remove the container end (which takes its peer with it), or the host end
@@ -47,7 +33,7 @@ int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 	int r, rl;
 
 	/* Free the addresses even when the links cannot be reached. */
-	r = del_ipam(env, c, err);
+	r = attach_ipam_del(env, c, err);
 	fault_point("del-ipam");
 	rl = attach_open(&a, env, c, true, &lerr);
 	if (rl == 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <string.h>
 
+#include "brisk/attach.h"
 #include "brisk/cmd.h"
 #include "brisk/ipam.h"
 #include "brisk/resolv.h"
@@ -52,23 +53,15 @@ static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
 static int ipam_mode_check(const struct cni_env *env, struct netconf *c,
 			   struct cni_err *err)
 {
-	struct ipaddr ips[RESULT_MAX_IPS];
 	struct result pr;
-	size_t n = 0;
 	int r;
 
-	if (!c->prev_result)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "prevResult: required for CHECK");
 	result_init(&pr);
-	r = result_decode(c->prev_result, c->ver, &pr, err);
-	for (int i = 0; r == 0 && i < pr.n_ips; i++)
-		ips[n++] = pr.ips[i].addr.addr;
+	r = attach_prev_result(c, &pr, err);
+	if (r == 0)
+		r = attach_ipam_check(env, c, &pr, err);
 	result_clear(&pr);
-	if (r < 0)
-		return r;
-	return ipam_check(&c->ipam, c->name, env->container_id, env->ifname,
-			  ips, n, err);
+	return r;
 }
 
 int ipam_mode_run(const struct cni_env *env, struct netconf *c,
@@ -78,8 +71,7 @@ int ipam_mode_run(const struct cni_env *env, struct netconf *c,
 	case CNI_CMD_ADD:
 		return ipam_mode_add(env, c, ret_out, err);
 	case CNI_CMD_DEL:
-		return ipam_release(&c->ipam, c->name, env->container_id,
-				    env->ifname, err);
+		return attach_ipam_del(env, c, err);
 	case CNI_CMD_CHECK:
 		return ipam_mode_check(env, c, err);
 	default:
