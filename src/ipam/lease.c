@@ -274,9 +274,10 @@ static bool lease_is_garbage(struct lease_store *s, const char *name)
 		return false;
 	if (st.st_size == 0 || st.st_size > LEASE_GARBAGE_MAX)
 		return true;
-	n = read(fd, buf, sizeof(buf));
+	n = read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return n == 0;
+	buf[n] = '\0';
 	for (ssize_t i = 0; i < n; i++)
 		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\r' &&
 		    buf[i] != '\n' && buf[i] != '\t' && buf[i] != ' ')
