@@ -119,7 +119,6 @@ static bool index_header_valid(struct lease_store *s)
 
 static int index_header_write(struct lease_index *x, const struct stat *st)
 {
-	_cleanup_close_ int fd = -1;
 	char buf[512];
 	int len;
 
@@ -129,13 +128,26 @@ static int index_header_write(struct lease_index *x, const struct stat *st)
 		       x->gen, x->boot, (uint64_t)st->st_dev,
 		       (uint64_t)st->st_ino, (long long)st->st_ctim.tv_sec,
 		       (long)st->st_ctim.tv_nsec, x->has_old);
-	fd = openat(x->fd, INDEX_HEADER,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	return index_write_file(x->fd, INDEX_HEADER, buf, (size_t)len);
+}
+
+int index_write_file(int dirfd, const char *name, const void *buf, size_t len)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	ssize_t n;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		    0644);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, (size_t)len) != len)
-		return -EIO;
+	n = pwrite(fd, buf, len, 0);
+	if (n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -340,9 +352,7 @@ int index_raw_load(struct lease_store *s, const char *name, char **ret,
 int index_raw_store(struct lease_store *s, const char *name, const char *buf,
 		    size_t len)
 {
-	_cleanup_close_ int fd = -1;
 	int idsfd = index_subdir(s, "ids", true);
-	ssize_t n;
 
 	if (idsfd < 0)
 		return idsfd;
@@ -350,13 +360,7 @@ int index_raw_store(struct lease_store *s, const char *name, const char *buf,
 		return unlinkat(idsfd, name, 0) == 0 || errno == ENOENT ?
 			       0 :
 			       -errno;
-	fd = openat(idsfd, name,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+	return index_write_file(idsfd, name, buf, len);
 }
 
 int index_bucket_load(struct lease_store *s, const char *name,

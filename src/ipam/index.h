@@ -127,6 +127,14 @@ int index_rebuild(struct lease_store *s);
 
 /* Open (making it when @create) a subdirectory of the index, no symlink. */
 int index_subdir(struct lease_store *s, const char *name, bool create);
+/*
+ * Replace the content of @name under @dirfd with @buf, in place: open
+ * without O_TRUNC, write, then cut to @len. A truncation to zero or a
+ * rename over a file makes ext4 (auto_da_alloc) start writeback on close,
+ * which cost more than the rest of an ADD's file work together. Callers
+ * hold the store lock; a crash half way is caught like any other.
+ */
+int index_write_file(int dirfd, const char *name, const void *buf, size_t len);
 
 /* Bitmaps (IPv4 only). */
 int index_map_set(struct lease_store *s, const struct ipaddr *ip, bool on);

@@ -120,19 +120,13 @@ int index_map_set(struct lease_store *s, const struct ipaddr *ip, bool on)
 int index_map_write(struct lease_store *s, const uint8_t key[2],
 		    const uint64_t *bits)
 {
-	_cleanup_close_ int fd = -1;
 	char name[16];
 	int mapfd = index_subdir(s, "map", true);
 
 	if (mapfd < 0)
 		return mapfd;
 	index_chunk_name(key, name);
-	fd = openat(mapfd, name,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    0644);
-	if (fd < 0)
-		return -errno;
-	return index_write_at(fd, bits, INDEX_CHUNK_BYTES, 0);
+	return index_write_file(mapfd, name, bits, INDEX_CHUNK_BYTES);
 }
 
 /* The first clear bit of @bits in from..to (inclusive), or -1. */

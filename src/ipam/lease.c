@@ -235,23 +235,22 @@ static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
 	return 0;
 }
 
-/* Record @ip as the last one given in @set; replaced whole, never empty. */
+/*
+ * Record @ip as the last one given in @set. Written in place (see
+ * index_write_file): a hint only, read and written under the lock, and a
+ * garbled one just restarts the round robin.
+ */
 static int lease_write_last(struct lease_store *s, const char *ipstr, int set,
 			    struct cni_err *err)
 {
-	char tmp[64], name[64];
+	char name[64];
 	int r;
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	r = lease_write_tmp(s, ipstr, strlen(ipstr), tmp, NULL, err);
+	r = index_write_file(s->dirfd, name, ipstr, strlen(ipstr));
 	if (r < 0)
-		return r;
-	if (renameat(s->dirfd, tmp, s->dirfd, name) < 0) {
-		r = cni_err_set(err, CNI_ERR_IO, errno, "cannot write %s/%s",
-				s->path, name);
-		unlinkat(s->dirfd, tmp, 0);
-		return r;
-	}
+		return cni_err_set(err, CNI_ERR_IO, -r, "cannot write %s/%s",
+				   s->path, name);
 	return 0;
 }
 
