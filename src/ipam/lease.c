@@ -2,11 +2,13 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,25 +113,49 @@ static long lease_now_ms(void)
 }
 
 /* Wait with growing sleeps, so a long wait costs a few hundred wakeups. */
+static void lease_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A blocking flock(), cut short by a timer at the deadline: the waiter
+ * wakes the moment the holder lets go, with no polling. The timer repeats
+ * every 10 ms after the deadline, so a tick that lands just before flock()
+ * is entered cannot leave it blocked for good.
+ */
 static int lease_flock_wait(struct lease_store *s, int timeout_ms,
 			    struct cni_err *err)
 {
+	struct itimerval it = {
+		.it_value = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 },
+		.it_interval = { 0, 10000 },
+	};
+	struct itimerval off = { 0 };
+	struct sigaction sa = { .sa_handler = lease_alarm }, old;
 	long deadline = lease_now_ms() + timeout_ms;
-	long delay_us = 1000;
+	int r, e;
 
-	for (;;) {
-		if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK)
-			return cni_err_set(err, CNI_ERR_IO, errno,
-					   "cannot lock %s/lock", s->path);
-		if (lease_now_ms() >= deadline)
-			break;
-		usleep((useconds_t)delay_us);
-		delay_us = delay_us * 2 > 20000 ? 20000 : delay_us * 2;
-	}
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return cni_err_set(err, CNI_ERR_IO, errno,
+				   "cannot lock %s/lock", s->path);
+	/* No SA_RESTART: the alarm must interrupt flock(). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	do {
+		r = flock(s->lockfd, LOCK_EX);
+		e = errno;
+	} while (r < 0 && e == EINTR && lease_now_ms() < deadline);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (r == 0)
+		return 0;
+	if (e != EINTR)
+		return cni_err_set(err, CNI_ERR_IO, e, "cannot lock %s/lock",
+				   s->path);
 	cni_err_set(err, CNI_ERR_TRY_AGAIN, EAGAIN,
 		    "lease store is locked by another call");
 	cni_err_detail(err, "waited %d ms for %s/lock", timeout_ms, s->path);
