@@ -97,14 +97,18 @@ _cleanup()
 	exit "$rc"
 }
 
-# setup SHORT: check prerequisites, install the cleanup trap, make the
-# temporary directory ($TMPD, $DATADIR) and the host namespace ($HOST).
+# setup SHORT [TOOL...]: check prerequisites (the TOOLs given, or the
+# usual set), install the cleanup trap, make the temporary directory ($TMPD,
+# $DATADIR) and the host namespace ($HOST).
 setup()
 {
 	local short=$1 tool
+	local -a tools=(ip bridge jq od diff ping mkfifo xargs)
 
+	shift
+	[ $# -gt 0 ] && tools=("$@")
 	[ "$(id -u)" = 0 ] || skip "needs root"
-	for tool in ip bridge jq od diff ping mkfifo xargs; do
+	for tool in "${tools[@]}"; do
 		command -v "$tool" >/dev/null 2>&1 || skip "needs $tool"
 	done
 	[ -x "$BRISK" ] || fail "BRISK=$BRISK is not an executable (build it first)"

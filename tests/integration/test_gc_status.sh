@@ -3,27 +3,20 @@
 # GC (1.1.0) releases leases and host veths of attachments not in
 # cni.dev/valid-attachments; STATUS reports 0 when an ADD could succeed
 # and code 50 when a range set is full or the store is not writable.
-set -euo pipefail
-repo=${BRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${BRISK:-$repo/build/brisk}
-pfx="bkgs-$$-"
-host="${pfx}host"
-tmp=$(mktemp -d)
-cleanup() {
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$pfx" || :); do
-		ip netns del "$ns"
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+setup gcs ip jq
+set -e
+host=$HOST
+tmp=$TMPD
+pfx=$PFX
+bin=$BRISK
 fail=0
 check() { # DESC COMMAND...
 	local desc=$1
 	shift
 	if "$@"; then echo "ok   $desc"; else echo "FAIL $desc"; fail=1; fi
 }
-ip netns add "$host"
-mkconf() { # VERSION SUBNET
+gcconf() { # VERSION SUBNET
 	jq -nc --arg d "$tmp/data" --arg v "$1" --arg s "$2" '{cniVersion:$v,
 		name:"gcnet", type:"brisk", bridge:"brg0", isGateway:true,
 		ipam:{type:"host-local", dataDir:$d, ranges:[[{subnet:$s}]]}}'
@@ -32,7 +25,7 @@ cni() { # CMD ID CONF
 	ip netns exec "$host" env CNI_COMMAND="$1" CNI_CONTAINERID="$2" \
 		CNI_NETNS="/var/run/netns/${pfx}$2" CNI_IFNAME=eth0 "$bin" <<<"$3"
 }
-conf=$(mkconf 1.1.0 10.66.0.0/24)
+conf=$(gcconf 1.1.0 10.66.0.0/24)
 for c in a b c; do
 	ip netns add "${pfx}$c"
 	cni ADD "$c" "$conf" >/dev/null
@@ -55,10 +48,10 @@ check "GC with cni.dev/attachments" cni GC "" "$legacy"
 check "... released b" test "$(leases)" = 1
 
 check "STATUS ok with free addresses" cni STATUS "" "$conf"
-out=$(cni STATUS "" "$(mkconf 1.0.0 10.66.0.0/24)" || :)
+out=$(cni STATUS "" "$(gcconf 1.0.0 10.66.0.0/24)" || :)
 check "STATUS before 1.1.0 is code 1" test "$(jq .code <<<"$out")" = 1
 # A /30 holds one address besides the gateway: take it, then STATUS is 50.
-small=$(mkconf 1.1.0 10.67.0.0/30 | jq -c '.name="small" | .bridge="brg1"')
+small=$(gcconf 1.1.0 10.67.0.0/30 | jq -c '.name="small" | .bridge="brg1"')
 ip netns add "${pfx}s"
 cni ADD s "$small" >/dev/null
 out=$(cni STATUS "" "$small" || :)

@@ -7,29 +7,6 @@
 # knows nothing of brisk's index, is released by brisk's DEL.
 . "$(dirname "$0")/lib.sh"
 
-scale_setup()
-{
-	local tool
-
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	for tool in ip jq od; do
-		command -v "$tool" >/dev/null 2>&1 || skip "needs $tool"
-	done
-	[ -x "$BRISK" ] || fail "BRISK=$BRISK is not an executable (build it first)"
-	case "$BRISK" in
-	/*) ;;
-	*) BRISK=$(cd "$(dirname "$BRISK")" && pwd)/$(basename "$BRISK") ;;
-	esac
-	PFX="bks-$$-"
-	trap _cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	TMPD=$(mktemp -d "/tmp/bks-$$.XXXXXX") || fail "mktemp"
-	DATADIR=$TMPD/data
-	HOST=$(mkns host) || fail "cannot create the host namespace"
-	SECONDS=0
-}
-
 # addr N: the Nth address of 10.197.0.0/16.
 addr()
 {
@@ -55,7 +32,7 @@ timed()
 }
 
 N=10000
-scale_setup
+setup scale ip jq od
 NET_NAME=bkscale
 BRIDGE=bksbr0
 SUBNET4=10.197.0.0/16

@@ -7,30 +7,6 @@
 # stale lease back during ADD; without it the ADD fails.
 . "$(dirname "$0")/lib.sh"
 
-# lib.sh's setup, with this test's own namespace prefix.
-gc_setup()
-{
-	local tool
-
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	for tool in ip jq od; do
-		command -v "$tool" >/dev/null 2>&1 || skip "needs $tool"
-	done
-	[ -x "$BRISK" ] || fail "BRISK=$BRISK is not an executable (build it first)"
-	case "$BRISK" in
-	/*) ;;
-	*) BRISK=$(cd "$(dirname "$BRISK")" && pwd)/$(basename "$BRISK") ;;
-	esac
-	PFX="bkg-$$-"
-	trap _cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	TMPD=$(mktemp -d "/tmp/bkg-$$.XXXXXX") || fail "mktemp"
-	DATADIR=$TMPD/data
-	HOST=$(mkns host) || fail "cannot create the host namespace"
-	SECONDS=0
-}
-
 # brisk_gc ARGS...: `brisk gc` run by an operator in the host namespace.
 brisk_gc()
 {
@@ -41,7 +17,7 @@ brisk_gc()
 	ERR=$(cat "$TMPD/err")
 }
 
-gc_setup
+setup gc ip jq od
 NET_NAME=bkgnet
 BRIDGE=bkgbr0
 SUBNET4=10.198.0.0/24

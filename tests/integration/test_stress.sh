@@ -3,24 +3,16 @@
 # Stress: 1,000 ADD/DEL calls in a random mix, 16 at a time, on one nearly
 # full network. No address is ever held twice, no call fails other than
 # with code 11, and the store and the bridge are empty at the end.
-set -euo pipefail
-repo=${BRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-bin=${BRISK:-$repo/build/brisk}
+. "$(dirname "$0")/lib.sh"
+setup stress ip jq
+set -e
+bin=$BRISK
 calls=${STRESS_CALLS:-1000}
 workers=16
 slots_per_worker=3
-
-pfx="bks-$$-"
-host="${pfx}host"
-tmp=$(mktemp -d)
-cleanup() {
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$pfx" || :); do
-		ip netns del "$ns"
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$host"
+host=$HOST
+tmp=$TMPD
+pfx=$PFX
 mkdir -p "$tmp/data" "$tmp/held" "$tmp/log"
 # A /26: 61 addresses for 48 slots, so allocation wraps and searches.
 jq -nc --arg d "$tmp/data" '{cniVersion:"1.0.0", name:"stress", type:"brisk",
