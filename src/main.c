@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
@@ -43,6 +44,20 @@ static void main_block_signals(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
+/*
+ * jansson seeds its hash from /dev/urandom on first use (an open, a read,
+ * a close); one getrandom() does the same job. The seed must stay random:
+ * stdin is untrusted, and a known seed invites hash-flooding.
+ */
+static void main_seed_json(void)
+{
+	uint32_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed) &&
+	    seed != 0)
+		json_object_seed(seed);
+}
+
 static void print_about(void)
 {
 	fprintf(stderr,
@@ -68,6 +83,7 @@ int main(int argc, char **argv)
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	main_block_signals();
+	main_seed_json();
 	log_init_from_env();
 	/* The operator's commands; a runtime never passes arguments. */
 	if (argc > 1 && strcmp(argv[1], "gc") == 0)
