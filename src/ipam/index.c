@@ -44,14 +44,18 @@ static bool index_ts_eq(struct timespec a, struct timespec b)
 /* Open directory @name under @atfd, never through a symlink. */
 static int index_open_dir(int atfd, const char *name, bool create)
 {
-	struct stat st;
 	int fd;
 
-	if (create && mkdirat(atfd, name, 0755) < 0 && errno != EEXIST)
+	/*
+	 * O_DIRECTORY|O_NOFOLLOW refuses a symlink or a file (ELOOP or
+	 * ENOTDIR); the directory usually exists, so mkdir only on ENOENT.
+	 */
+	fd = openat(atfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd < 0 ? -errno : fd;
+	if (mkdirat(atfd, name, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	if (fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISDIR(st.st_mode))
-		return -ENOTDIR;
 	fd = openat(atfd, name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;

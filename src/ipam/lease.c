@@ -89,13 +89,17 @@ int lease_store_open(const char *data_dir, const char *network,
 			     network) >= sizeof(ret->path))
 		return cni_err_set(err, CNI_ERR_IO, ENAMETOOLONG,
 				   "dataDir %s is too long", data_dir);
-	r = lease_mkdir_p(data_dir, err);
-	if (r < 0)
-		return r;
+	/* Existing directories are the common case: probe before mkdir. */
+	if (access(data_dir, F_OK) < 0 && errno == ENOENT) {
+		r = lease_mkdir_p(data_dir, err);
+		if (r < 0)
+			return r;
+	}
 	r = lease_open_dir(AT_FDCWD, data_dir, data_dir, &datafd, err);
 	if (r < 0)
 		return r;
-	if (mkdirat(datafd, network, 0755) < 0 && errno != EEXIST)
+	if (faccessat(datafd, network, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    mkdirat(datafd, network, 0755) < 0 && errno != EEXIST)
 		return cni_err_set(err, CNI_ERR_IO, errno, "cannot create %s",
 				   ret->path);
 	r = lease_open_dir(datafd, network, ret->path, &ret->dirfd, err);
@@ -216,9 +220,48 @@ static int lease_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* A lease being written: an unnamed O_TMPFILE, or a named temporary. */
+struct lease_tmp {
+	int fd;
+	char name[64]; /* "" for an O_TMPFILE */
+};
+
+/* A named temporary, where O_TMPFILE is not supported. Its name starts
+ * with a dot, so no scan takes it for a lease. */
+static int lease_tmp_named(struct lease_store *s, struct lease_tmp *t)
+{
+	unsigned long long rnd;
+
+	for (int tries = 0; t->fd < 0; tries++) {
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+			rnd = (unsigned long long)lease_now_ms() ^
+			      ((unsigned long long)tries << 32);
+		snprintf(t->name, sizeof(t->name), LEASE_TMP_PREFIX "%d.%016llx",
+			 (int)getpid(), rnd);
+		t->fd = openat(s->dirfd, t->name,
+			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				       O_CLOEXEC,
+			       0644);
+		if (t->fd < 0 && (errno != EEXIST || tries >= 8))
+			return -errno;
+	}
+	return 0;
+}
+
+static void lease_tmp_drop(struct lease_store *s, struct lease_tmp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->name[0])
+		unlinkat(s->dirfd, t->name, 0);
+	t->name[0] = '\0';
+}
+
 /*
- * Write @buf to a new temporary file of the store. Its name starts with a
- * dot, so no scan takes it for a lease; it goes to @ret_name.
+ * Write @buf to a new file of the store that has no lease name yet:
+ * preferably an O_TMPFILE, which has no name at all, costs no directory
+ * entry and vanishes by itself if we die.
  *
  * No fsync: it cost 1-3 ms per ADD on a disk, and buys nothing the lock
  * does not. A kill at any point leaves the lease absent or whole (link()
@@ -226,39 +269,46 @@ static int lease_write_all(int fd, const char *buf, size_t len)
  * (the data not yet on disk); every container died with the machine, and
  * an empty or garbled lease is taken over under the lock (lease_reserve).
  */
-static int lease_write_tmp(struct lease_store *s, const char *buf, size_t len,
-			   char ret_name[static 64],
-			   struct lease_stamp *ret_st, struct cni_err *err)
+static int lease_tmp_write(struct lease_store *s, const char *buf, size_t len,
+			   struct lease_tmp *t, struct lease_stamp *ret_st,
+			   struct cni_err *err)
 {
-	_cleanup_close_ int fd = -1;
-	unsigned long long rnd;
-	int r;
+	int r = 0;
 
-	for (int tries = 0; fd < 0; tries++) {
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-			rnd = (unsigned long long)lease_now_ms() ^
-			      ((unsigned long long)tries << 32);
-		snprintf(ret_name, 64, LEASE_TMP_PREFIX "%d.%016llx", (int)getpid(), rnd);
-		fd = openat(s->dirfd, ret_name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0644);
-		if (fd < 0 && (errno != EEXIST || tries >= 8))
-			return cni_err_set(err, CNI_ERR_IO, errno,
-					   "cannot create %s/%s", s->path,
-					   ret_name);
-	}
-	r = lease_write_all(fd, buf, len);
+	t->name[0] = '\0';
+	t->fd = openat(s->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (t->fd < 0)
+		r = lease_tmp_named(s, t);
+	if (r < 0)
+		return cni_err_set(err, CNI_ERR_IO, -r,
+				   "cannot create a file in %s", s->path);
+	r = lease_write_all(t->fd, buf, len);
 	/* link() keeps inode, mtime and size: the lease's stamp for the index. */
 	if (r == 0 && ret_st)
-		r = lease_fstamp(fd, ret_st);
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = -errno;
+		r = lease_fstamp(t->fd, ret_st);
 	if (r < 0) {
-		unlinkat(s->dirfd, ret_name, 0);
-		return cni_err_set(err, CNI_ERR_IO, -r, "cannot write %s/%s",
-				   s->path, ret_name);
+		lease_tmp_drop(s, t);
+		return cni_err_set(err, CNI_ERR_IO, -r, "cannot write in %s",
+				   s->path);
 	}
 	return 0;
+}
+
+/* Give the written file its lease name; fails with EEXIST when taken. */
+static int lease_tmp_link(struct lease_store *s, struct lease_tmp *t,
+			  const char *name)
+{
+	char proc[32];
+
+	if (t->name[0])
+		return linkat(s->dirfd, t->name, s->dirfd, name, 0);
+	if (linkat(t->fd, "", s->dirfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not. */
+	if (errno != ENOENT && errno != EPERM)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+	return linkat(AT_FDCWD, proc, s->dirfd, name, AT_SYMLINK_FOLLOW);
 }
 
 /*
@@ -315,7 +365,8 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 		  struct cni_err *err)
 {
 	_cleanup_free_ char *content = NULL;
-	char name[IPADDR_STRLEN], tmp[64];
+	struct lease_tmp t = { .fd = -1 };
+	char name[IPADDR_STRLEN];
 	struct lease_stamp st;
 	int r, saved;
 
@@ -327,22 +378,22 @@ int lease_reserve(struct lease_store *s, const struct ipaddr *ip,
 				   "out of memory");
 	}
 	index_touch(s);
-	r = lease_write_tmp(s, content, strlen(content), tmp, &st, err);
+	r = lease_tmp_write(s, content, strlen(content), &t, &st, err);
 	if (r < 0)
 		return r;
 	fault_point("lease-tmp-written");
 	/* link() fails with EEXIST instead of replacing: the test-and-set. */
-	r = linkat(s->dirfd, tmp, s->dirfd, name, 0);
+	r = lease_tmp_link(s, &t, name);
 	if (r < 0 && errno == EEXIST && lease_is_garbage(s, name)) {
 		/* It would block the address forever. We hold the lock, so no
 		 * writer is still at work on it. */
 		log_warn("%s/%s: taking over an empty or garbled lease",
 			 s->path, name);
 		unlinkat(s->dirfd, name, 0);
-		r = linkat(s->dirfd, tmp, s->dirfd, name, 0);
+		r = lease_tmp_link(s, &t, name);
 	}
 	saved = errno;
-	unlinkat(s->dirfd, tmp, 0);
+	lease_tmp_drop(s, &t);
 	if (r < 0 && saved == EEXIST) {
 		lease_idx_taken(s, ip);
 		return 0;
