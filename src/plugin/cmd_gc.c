@@ -5,6 +5,7 @@
 #include "brisk/attach.h"
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
+#include "brisk/delegate.h"
 #include "brisk/ipam.h"
 #include "brisk/lease.h"
 #include "brisk/link.h"
@@ -145,10 +146,14 @@ int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 	struct gc_ctx g = { .err = err };
 	int r;
 
-	(void)env;
 	r = gc_valid_list(c->raw, &g.valid, err);
-	if (r < 0 || c->ipam.kind != IPAM_BUILTIN)
+	if (r < 0)
 		return r;
+	/* A delegated IPAM plugin owns its leases: the same pass is its GC. */
+	if (c->ipam.kind == IPAM_DELEGATE)
+		return delegate_run(env, "GC", c->ipam.type, c->raw, NULL, err);
+	if (c->ipam.kind != IPAM_BUILTIN)
+		return 0;
 	g.stale = calloc(GC_MAX_STALE, sizeof(*g.stale));
 	if (!g.stale)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");

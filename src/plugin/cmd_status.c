@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "brisk/cmd.h"
+#include "brisk/delegate.h"
 #include "brisk/ipam.h"
 #include "brisk/lease.h"
 #include "brisk/range.h"
@@ -51,7 +52,10 @@ static int status_store(struct netconf *c, struct cni_err *err)
 int cmd_status(const struct cni_env *env, struct netconf *c,
 	       struct cni_err *err)
 {
-	(void)env;
+	/* Whether a delegated plugin can serve ADDs is for it to say. */
+	if (c->ipam.kind == IPAM_DELEGATE)
+		return delegate_run(env, "STATUS", c->ipam.type, c->raw, NULL,
+				    err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;
 	return status_store(c, err);

@@ -60,4 +60,26 @@ check "... and says which range" grep -q 'ranges\[0\]' <<<"$(jq -r .msg <<<"$out
 out=$(unshare -m bash -c "mount --bind -o ro '$tmp/data' '$tmp/data' &&
 	ip netns exec '$host' env CNI_COMMAND=STATUS '$bin' <<<'$conf'" || :)
 check "STATUS on a read-only store is code 50" test "$(jq .code <<<"$out")" = 50
+# A delegated IPAM plugin gets GC and STATUS itself, and its answer is ours.
+mkdir -p "$tmp/bin"
+cat >"$tmp/bin/fakeipam" <<FAKE
+#!/bin/sh
+cat >/dev/null
+echo "\$CNI_COMMAND" >>"$tmp/calls"
+if [ -e "$tmp/unavailable" ]; then
+	echo '{"cniVersion":"1.1.0","code":50,"msg":"fake: no addresses left"}'
+	exit 1
+fi
+FAKE
+chmod +x "$tmp/bin/fakeipam"
+deleg=$(jq -c '.ipam = {type: "fakeipam"} | .name = "deleg"' <<<"$conf")
+dcni() { # CMD
+	ip netns exec "$host" env CNI_COMMAND="$1" CNI_PATH="$tmp/bin" "$bin" <<<"$deleg"
+}
+check "GC with a delegated IPAM plugin" dcni GC
+check "STATUS with a delegated IPAM plugin" dcni STATUS
+check "... both reached the plugin" test "$(tr '\n' ' ' <"$tmp/calls")" = "GC STATUS "
+touch "$tmp/unavailable"
+out=$(dcni STATUS || :)
+check "... and its code 50 is passed through" test "$(jq .code <<<"$out")" = 50
 exit $fail
