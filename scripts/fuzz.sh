@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer harnesses (clang, ASan+UBSan) and run each for a
-# bounded time. FUZZ_SECONDS per harness (default 10: under a minute in all).
+# bounded time. FUZZ_SECONDS per harness (default 8: with the build, under a
+# minute in all; raise it for a longer run).
 # New inputs go to a scratch directory; the seed corpus in the repo is read-only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${FUZZ_SECONDS:-10}
+secs=${FUZZ_SECONDS:-8}
 dir=build-fuzz
 if ! command -v clang >/dev/null; then
 	echo "fuzz: clang not installed" >&2
