@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "brisk/grow.h"
 #include "brisk/ipnet.h"
 #include "brisk/lease.h"
 #include "brisk/meta.h"

@@ -76,15 +76,8 @@ struct index_owner *index_bucket_add(struct index_bucket *b, const char *id,
 {
 	struct index_owner *o;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 2;
-		struct index_owner *p = realloc(b->o, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		b->o = p;
-		b->cap = cap;
-	}
+	if (GROW_ONE(b->o, b->cap, b->n, 2) < 0)
+		return NULL;
 	o = &b->o[b->n];
 	memset(o, 0, sizeof(*o));
 	o->id = strdup(id);
@@ -107,16 +100,8 @@ int index_owner_put(struct index_owner *o, const char *name,
 		if (strcmp(o->addrs[i].name, name) == 0)
 			a = &o->addrs[i];
 	if (!a) {
-		if (o->n == o->cap) {
-			size_t cap = o->cap ? o->cap * 2 : 2;
-			struct index_addr *p =
-				realloc(o->addrs, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			o->addrs = p;
-			o->cap = cap;
-		}
+		if (GROW_ONE(o->addrs, o->cap, o->n, 2) < 0)
+			return -ENOMEM;
 		a = &o->addrs[o->n++];
 		snprintf(a->name, sizeof(a->name), "%s", name);
 	}

@@ -136,15 +136,8 @@ static int parse_addr(struct cursor *c, struct index_owner *o)
 {
 	struct index_addr *a;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 2;
-		struct index_addr *p = realloc(o->addrs, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		o->addrs = p;
-		o->cap = cap;
-	}
+	if (GROW_ONE(o->addrs, o->cap, o->n, 2) < 0)
+		return -ENOMEM;
 	a = &o->addrs[o->n];
 	cur_lit(c, "A ");
 	cur_word(c, a->name, sizeof(a->name), ' ');

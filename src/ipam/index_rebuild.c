@@ -62,15 +62,8 @@ static int rb_add_owner(struct rb *rb, const char *name, const char *content,
 {
 	struct rb_lease *l;
 
-	if (rb->n == rb->cap) {
-		size_t cap = rb->cap ? rb->cap * 2 : 1024;
-		struct rb_lease *p = realloc(rb->l, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		rb->l = p;
-		rb->cap = cap;
-	}
+	if (GROW_ONE(rb->l, rb->cap, rb->n, 1024) < 0)
+		return -ENOMEM;
 	l = &rb->l[rb->n];
 	l->id = strdup(content);
 	if (!l->id)

@@ -180,16 +180,8 @@ static int lease_idx_verify(struct lease_store *s, const struct index_owner *o,
 				     NULL) ||
 		    lease_match(buf, id, ifname) != want)
 			return -ESTALE;
-		if (hits->n == hits->cap) {
-			size_t cap = hits->cap ? hits->cap * 2 : 4;
-			struct lease_hit *p =
-				realloc(hits->h, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			hits->h = p;
-			hits->cap = cap;
-		}
+		if (GROW_ONE(hits->h, hits->cap, hits->n, 4) < 0)
+			return -ENOMEM;
 		h = &hits->h[hits->n];
 		snprintf(h->name, sizeof(h->name), "%s", o->addrs[i].name);
 		if (ipaddr_parse(h->name, &h->ip) < 0)

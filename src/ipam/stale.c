@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/grow.h"
 #include "brisk/ipam.h"
 #include "brisk/log.h"
 #include "stale.h"
@@ -41,15 +42,8 @@ static int stale_add(struct stale_list *l, const struct ipaddr *ip,
 {
 	struct stale_item *it;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct stale_item *p = realloc(l->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (GROW_ONE(l->v, l->cap, l->n, 16) < 0)
+		return -ENOMEM;
 	it = &l->v[l->n];
 	it->ip = *ip;
 	it->why = why;
