@@ -83,12 +83,16 @@ int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 	int r;
 
 	*ret_out = NULL;
-	netconf_peek_version(buf, len, ret_ver, ver_len);
+	ret_ver[0] = '\0';
 	if (env->cmd == CNI_CMD_VERSION)
 		return plugin_version(buf, len, ret_out, err);
 	r = netconf_parse(buf, len, env->args, &c, err);
-	if (r < 0)
+	if (r < 0) {
+		/* Only a failed parse needs a second look for the version. */
+		netconf_peek_version(buf, len, ret_ver, ver_len);
 		return r;
+	}
+	snprintf(ret_ver, ver_len, "%s", c.cni_version);
 	r = plugin_cmd(env, &c, ret_out, err);
 	netconf_free(&c);
 	return r;
