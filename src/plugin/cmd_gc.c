@@ -6,22 +6,21 @@
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
 #include "brisk/delegate.h"
+#include "brisk/grow.h"
 #include "brisk/ipam.h"
 #include "brisk/lease.h"
 #include "brisk/link.h"
 #include "brisk/log.h"
 
-#define GC_MAX_STALE 4096
-
 struct gc_owner {
-	char id[256];
+	char *id; /* up to 1024 bytes: the host veth name is derived from all of it */
 	char ifname[IFNAMSIZ];
 };
 
 struct gc_ctx {
 	json_t *valid; /* array of {containerID, ifname} */
 	struct lease_store *store;
-	size_t n_stale;
+	size_t n_stale, cap_stale;
 	struct gc_owner *stale; /* owners whose host veth must go */
 	int n_errors;
 	struct cni_err *err;
@@ -65,11 +64,19 @@ static int gc_visit(const struct ipaddr *ip, const char *id,
 	log_info("gc: releasing %s of %s/%s", ipaddr_fmt(ip, buf), id, ifname);
 	if (lease_release_ip(g->store, ip, &e) < 0)
 		gc_note_error(g, &e);
-	if (*ifname && g->n_stale < GC_MAX_STALE) {
-		struct gc_owner *o = &g->stale[g->n_stale++];
+	if (*ifname) {
+		struct gc_owner *o;
 
-		snprintf(o->id, sizeof(o->id), "%s", id);
+		if (GROW_ONE(g->stale, g->cap_stale, g->n_stale, 16) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+					   "out of memory");
+		o = &g->stale[g->n_stale];
+		o->id = strdup(id);
+		if (!o->id)
+			return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+					   "out of memory");
 		snprintf(o->ifname, sizeof(o->ifname), "%s", ifname);
+		g->n_stale++;
 	}
 	return 0;
 }
@@ -154,11 +161,10 @@ int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 		return delegate_run(env, "GC", c->ipam.type, c->raw, NULL, err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;
-	g.stale = calloc(GC_MAX_STALE, sizeof(*g.stale));
-	if (!g.stale)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
 	r = gc_store(c, &g, err);
 	gc_links(&g);
+	for (size_t i = 0; i < g.n_stale; i++)
+		free(g.stale[i].id);
 	free(g.stale);
 	if (r == 0 && g.n_errors > 0)
 		r = -err->sys_errno ?: -EIO;

@@ -47,6 +47,16 @@ legacy=$(jq -c 'del(.["cni.dev/valid-attachments"]) + {"cni.dev/attachments":[{c
 check "GC with cni.dev/attachments" cni GC "" "$legacy"
 check "... released b" test "$(leases)" = 1
 
+# A container ID longer than anything a fixed buffer would hold: its host
+# veth name is derived from all of it, and GC must find it all the same.
+long=$(printf 'L%.0s' $(seq 300))
+ip netns add "${pfx}long"
+ip netns exec "$host" env CNI_COMMAND=ADD CNI_CONTAINERID="$long" \
+	CNI_NETNS="/var/run/netns/${pfx}long" CNI_IFNAME=eth0 "$bin" <<<"$conf" >/dev/null
+check "a 300-byte container ID attached" test "$(leases)/$(ports)" = 2/2
+check "GC releases it" cni GC "" "$legacy"
+check "... lease and host veth both gone" test "$(leases)/$(ports)" = 1/1
+
 check "STATUS ok with free addresses" cni STATUS "" "$conf"
 out=$(cni STATUS "" "$(gcconf 1.0.0 10.66.0.0/24)" || :)
 check "STATUS before 1.1.0 is code 1" test "$(jq .code <<<"$out")" = 1
