@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Every bridge and host-local key that changes the kernel state or the
+# result means what it means for the reference plugins: mtu, hairpinMode,
+# promiscMode, forceAddress, enabledad, disableContainerInterface, a
+# requested MAC and requested addresses, rangeStart/rangeEnd, routes with a
+# gateway, resolvConf.
+. "$(dirname "$0")/lib.sh"
+setup opt
+
+# add NAME [CNI_ARGS]: ADD ctr-NAME into a fresh namespace ($NS), asserting success.
+add()
+{
+	NS=$(mkns "$1") || fail "mkns $1"
+	cni ADD "ctr-$1" "$NS" eth0 ${2:+"$2"}
+	assert_ok "ADD $1"
+	RES=$OUT
+}
+
+del()
+{
+	cni DEL "ctr-$1" "$PFX$1" eth0
+	assert_ok "DEL $1"
+}
+
+hveth() { jq -r '.interfaces[1].name' <<<"$RES"; }
+mtu_of() { link_json "$1" "$2" | jq -r .mtu; }
+
+step "mtu: a new bridge and both veth ends"
+BRIDGE=bkopt0
+CONF=$(mkconf 1.1.0 v4 '.mtu = 1400')
+add mtu
+assert_eq "$(mtu_of "$HOST" "$BRIDGE")" 1400 "bridge mtu"
+assert_eq "$(mtu_of "$HOST" "$(hveth)")" 1400 "host veth mtu"
+assert_eq "$(mtu_of "$NS" eth0)" 1400 "container mtu"
+assert_eq "$(jq -r '.interfaces[2].mtu' <<<"$RES")" 1400 "result mtu (1.1.0)"
+del mtu
+
+step "hairpinMode and promiscMode"
+BRIDGE=bkopt1
+CONF=$(mkconf 1.0.0 v4 '.hairpinMode = true | .promiscMode = true')
+add hair
+assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" true "hairpin on the port"
+link_json "$HOST" "$BRIDGE" | jq -e '.flags | index("PROMISC")' >/dev/null ||
+	fail "bridge is not promiscuous"
+del hair
+CONF=$(mkconf 1.0.0 v4)
+add nohair
+assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" false "no hairpin by default"
+del nohair
+
+step "forceAddress: another IPv4 address on the bridge"
+BRIDGE=bkopt2
+ip -n "$HOST" link add "$BRIDGE" type bridge || fail "bridge"
+ip -n "$HOST" addr add 10.199.0.77/24 dev "$BRIDGE" || fail "address"
+CONF=$(mkconf 1.0.0 v4)
+NS=$(mkns force1) || fail "mkns"
+cni ADD ctr-force1 "$NS" eth0
+assert_err any "already has an address"
+link_exists "$NS" eth0 && fail "interface left behind by the failed ADD"
+assert_no_leases
+CONF=$(mkconf 1.0.0 v4 '.forceAddress = true')
+add force2
+assert_eq "$(addrs "$HOST" "$BRIDGE" inet global)" "$GW4/24" "bridge addresses after forceAddress"
+del force2
+
+step "enabledad: IPv6 addresses with and without duplicate address detection"
+BRIDGE=bkopt3
+CONF=$(mkconf 1.0.0 v6)
+add dad1
+ip -n "$NS" -j addr show dev eth0 | jq -e '[.[0].addr_info[] | select(.scope == "global") | .nodad] | all' >/dev/null ||
+	fail "container address without nodad by default"
+del dad1
+CONF=$(mkconf 1.0.0 v6 '.enabledad = true | .isDefaultGateway = false')
+add dad2
+ip -n "$NS" -j addr show dev eth0 | jq -e '[.[0].addr_info[] | select(.scope == "global") | .nodad // false] | any | not' >/dev/null ||
+	fail "enabledad: the address still skips DAD"
+del dad2
+
+step "disableContainerInterface: the container end stays down"
+BRIDGE=bkopt4
+CONF=$(mkconf 1.0.0 l2 '.disableContainerInterface = true')
+add down
+link_json "$NS" eth0 | jq -e '.flags | index("UP") | not' >/dev/null ||
+	fail "the container interface is up"
+del down
+
+step "requested MAC and addresses"
+BRIDGE=bkopt5
+CONF=$(mkconf 1.0.0 v4 '.args = {cni: {mac: "02:12:34:56:78:9a"}}')
+add mac1
+assert_eq "$(link_json "$NS" eth0 | jq -r .address)" 02:12:34:56:78:9a "args.cni.mac"
+del mac1
+CONF=$(mkconf 1.0.0 v4 '.runtimeConfig = {mac: "02:12:34:56:78:9b"}')
+add mac2 "MAC=02:12:34:56:78:9c"
+assert_eq "$(link_json "$NS" eth0 | jq -r .address)" 02:12:34:56:78:9b "runtimeConfig.mac wins over CNI_ARGS"
+del mac2
+CONF=$(mkconf 1.0.0 v4)
+add ip1 "IP=10.199.0.42"
+assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.42/24 "CNI_ARGS IP"
+assert_lease 10.199.0.42 ctr-ip1 eth0
+CONF=$(mkconf 1.0.0 v4 '.runtimeConfig = {ips: ["10.199.0.43/24"]}')
+add ip2
+assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.43/24 "runtimeConfig.ips"
+NS2=$(mkns ip3) || fail "mkns"
+cni ADD ctr-ip3 "$NS2" eth0 "IP=10.199.0.42"
+assert_err any "10.199.0.42"
+link_exists "$NS2" eth0 && fail "interface left behind by the failed ADD"
+del ip1
+del ip2
+
+step "rangeStart/rangeEnd, a route with a gateway, resolvConf"
+BRIDGE=bkopt6
+printf 'nameserver 10.199.0.53\nsearch example.test\n' >"$TMPD/resolv"
+CONF=$(mkconf 1.0.0 v4 '.ipam.ranges[0][0] += {rangeStart: "10.199.0.100", rangeEnd: "10.199.0.101"}
+		| .ipam.routes = [{dst: "192.0.2.0/24", gw: "10.199.0.254"}]
+		| .ipam.resolvConf = "'"$TMPD/resolv"'"')
+add rng1
+assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.100/24 "first address is rangeStart"
+assert_eq "$(ip -n "$NS" -j route show 192.0.2.0/24 | jq -r '.[0].gateway')" 10.199.0.254 "route via its gateway"
+assert_eq "$(jq -c .dns <<<"$RES")" '{"nameservers":["10.199.0.53"],"search":["example.test"]}' "dns from resolvConf"
+add rng2
+assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.101/24 "second address is rangeEnd"
+NS3=$(mkns rng3) || fail "mkns"
+cni ADD ctr-rng3 "$NS3" eth0
+assert_err any .
+del rng1
+del rng2
+pass
