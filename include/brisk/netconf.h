@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "brisk/err.h"
+#include "brisk/fwconf.h"
 #include "brisk/ipnet.h"
 #include "brisk/range.h"
 #include "brisk/version.h"
@@ -59,6 +60,7 @@ struct netconf {
 	int vlan;
 	char mac[18]; /* requested container MAC, "" for random */
 	struct ipamconf ipam;
+	struct fwconf fw; /* ipMasqExclude, portmap's keys, portMappings */
 	json_t *dns; /* borrowed from raw, may be NULL */
 	json_t *prev_result; /* borrowed from raw, may be NULL */
 	json_t *raw; /* the whole document; owned */

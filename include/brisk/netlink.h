@@ -39,6 +39,8 @@ typedef int (*netlink_cb)(const struct nlmsghdr *nlh, void *data);
 
 /* Open a NETLINK_ROUTE socket (CLOEXEC, extended ACK, strict dumps). */
 int netlink_open(struct netlink *ret, struct cni_err *err);
+/* The same for another netlink family (e.g. NETLINK_NETFILTER). */
+int netlink_open_proto(struct netlink *ret, int proto, struct cni_err *err);
 /* Close; accepts a never-opened (zeroed) one. */
 void netlink_close(struct netlink *nl);
 
@@ -60,6 +62,17 @@ bool netlink_batch_close(struct netlink_batch *b);
  */
 int netlink_batch_run(struct netlink *nl, struct netlink_batch *b,
 		      netlink_cb cb, void *data, struct netlink_ack *ack);
+/*
+ * Send @len bytes of messages built elsewhere and collect the ACKs of the
+ * @count messages numbered @first_seq on (each must carry NLM_F_ACK). An
+ * NLMSG_ERROR for @abort_seq (0: none), such as an nfnetlink batch's begin
+ * message, which is only answered when the whole batch is refused, ends
+ * the wait with that error.
+ */
+int netlink_send_acked(struct netlink *nl, const void *buf, size_t len,
+		       unsigned int first_seq, unsigned int count,
+		       unsigned int abort_seq, netlink_cb cb, void *data,
+		       struct netlink_ack *ack);
 /* Send one dump request built in @nlh; @cb sees every reply message. */
 int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,
 		 void *data, struct netlink_ack *ack);

@@ -87,12 +87,6 @@ static int netconf_check_unsupported(json_t *root, const struct netconf *c,
 {
 	static const char *const todo = "not implemented by brisk yet";
 
-	if (c->ip_masq)
-		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
-				   "ipMasq: %s", todo);
-	if (c->mac_spoofchk)
-		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
-				   "macspoofchk: %s", todo);
 	if (c->vlan != 0 || json_object_get(root, "vlanTrunk"))
 		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
 				   "vlan: %s", todo);
@@ -169,6 +163,7 @@ static int netconf_parse_root(json_t *root, const char *cni_args,
 	r = r ?: jget_obj(root, "", "dns", &c->dns, err);
 	r = r ?: jget_obj(root, "", "prevResult", &c->prev_result, err);
 	r = r ?: ipamconf_parse(root, cni_args, &c->ipam, err);
+	r = r ?: fwconf_parse(root, c->type, &c->fw, err);
 	return r;
 }
 

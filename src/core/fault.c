@@ -6,12 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-void fault_point(const char *name)
+bool fault_flag(const char *name)
 {
 	const char *want = getenv("BRISK_FAULT");
+	size_t len = strlen(name);
 
+	for (const char *p = want; p && *p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
+void fault_point(const char *name)
+{
 	/* SIGKILL: no handler, no atexit, exactly like a power cut to us. */
-	if (want && strcmp(want, name) == 0)
+	if (fault_flag(name))
 		raise(SIGKILL);
 }
 #else

@@ -15,11 +15,16 @@
 
 int netlink_open(struct netlink *ret, struct cni_err *err)
 {
+	return netlink_open_proto(ret, NETLINK_ROUTE, err);
+}
+
+int netlink_open_proto(struct netlink *ret, int proto, struct cni_err *err)
+{
 	static const int opts[] = { NETLINK_EXT_ACK, NETLINK_CAP_ACK,
 				    NETLINK_GET_STRICT_CHK };
 	int one = 1;
 
-	ret->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	ret->sock = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!ret->sock)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "netlink: cannot open socket");
@@ -117,15 +122,25 @@ static void netlink_parse_error(const struct nlmsghdr *nlh, int index,
 	mnl_attr_parse(nlh, off, ack_attr_cb, ack);
 }
 
+/* What netlink_recv waits for. */
+struct netlink_wait {
+	unsigned int first_seq; /* the first message that wants an ACK */
+	unsigned int pending; /* how many ACKs (or 1 for a dump) */
+	unsigned int abort_seq; /* an error for it ends the wait; 0: none */
+	bool dump;
+};
+
 /*
- * Read replies until @pending ACKs (or, for a dump, NLMSG_DONE) arrived.
+ * Read replies until @w->pending ACKs (or, for a dump, NLMSG_DONE) arrived.
  * Messages of other sequence numbers (stale replies) are ignored.
  */
-static int netlink_recv(struct netlink *nl, unsigned int first_seq,
-			unsigned int pending, bool dump, netlink_cb cb,
-			void *data, struct netlink_ack *ack)
+static int netlink_recv(struct netlink *nl, struct netlink_wait *w,
+			netlink_cb cb, void *data, struct netlink_ack *ack)
 {
 	char buf[NETLINK_RECV_SIZE] __attribute__((aligned(8)));
+	unsigned int first_seq = w->first_seq, limit = w->pending;
+	unsigned int pending = w->pending;
+	bool dump = w->dump;
 
 	while (pending > 0) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
@@ -139,7 +154,15 @@ static int netlink_recv(struct netlink *nl, unsigned int first_seq,
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			unsigned int idx = nlh->nlmsg_seq - first_seq;
 
-			if (nlh->nlmsg_seq < first_seq || idx >= NETLINK_BATCH_MAX)
+			if (w->abort_seq && nlh->nlmsg_seq == w->abort_seq &&
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				/* A refused batch as a whole: no more ACKs. */
+				netlink_parse_error(nlh, -1, ack);
+				if (ack->error)
+					return ack->error;
+				continue;
+			}
+			if (nlh->nlmsg_seq < first_seq || idx >= limit)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				netlink_parse_error(nlh, (int)idx, ack);
@@ -171,9 +194,22 @@ int netlink_batch_run(struct netlink *nl, struct netlink_batch *b,
 	if (!netlink_batch_close(b))
 		return ack->error = -ENOBUFS;
 	len = b->len;
-	if (mnl_socket_sendto(nl->sock, b->buf, len) < 0)
+	return netlink_send_acked(nl, b->buf, len, b->first_seq, b->count, 0,
+				  cb, data, ack);
+}
+
+int netlink_send_acked(struct netlink *nl, const void *buf, size_t len,
+		       unsigned int first_seq, unsigned int count,
+		       unsigned int abort_seq, netlink_cb cb, void *data,
+		       struct netlink_ack *ack)
+{
+	struct netlink_wait w = { first_seq, count, abort_seq, false };
+
+	memset(ack, 0, sizeof(*ack));
+	ack->index = -1;
+	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
 		return ack->error = -errno;
-	return netlink_recv(nl, b->first_seq, b->count, false, cb, data, ack);
+	return netlink_recv(nl, &w, cb, data, ack);
 }
 
 int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,
@@ -186,7 +222,8 @@ int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return ack->error = -errno;
 	/* A dump ends with NLMSG_DONE, or an NLMSG_ERROR when refused. */
-	return netlink_recv(nl, nlh->nlmsg_seq, 1, true, cb, data, ack);
+	return netlink_recv(nl, &(struct netlink_wait){ nlh->nlmsg_seq, 1, 0, true },
+			    cb, data, ack);
 }
 
 int netlink_ack_err(const struct netlink_ack *ack, struct cni_err *err,

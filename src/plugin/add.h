@@ -4,6 +4,7 @@
 #define BRISK_PLUGIN_ADD_H
 
 #include "brisk/attach.h"
+#include "brisk/fw.h"
 #include "brisk/ipam.h"
 #include "brisk/result.h"
 #include "brisk/undo.h"
@@ -21,6 +22,7 @@ struct add_state {
 	json_t *ipam_dns; /* from a delegated IPAM result; owned */
 	struct result ipam_res; /* a delegated IPAM's result */
 	struct result res;
+	struct fw_plan fw; /* what the firewall step added */
 };
 
 /* Take addresses from the built-in store or the delegated plugin. */

@@ -10,6 +10,7 @@
 #include "brisk/route.h"
 #include "brisk/undo.h"
 #include "add.h"
+#include "fwstep.h"
 
 static int add_check_ifname(struct add_state *s, struct cni_err *err)
 {
@@ -143,6 +144,9 @@ static int add_steps(struct add_state *s, json_t **ret_out,
 	if (r < 0)
 		return r;
 	fault_point("add-gateway");
+	r = fwstep_add(s, err);
+	if (r < 0)
+		return r;
 	return add_result(s, ret_out, err);
 }
 

@@ -8,6 +8,7 @@
 #include "brisk/cmd.h"
 #include "brisk/result.h"
 #include "brisk/route.h"
+#include "fwstep.h"
 
 #define CHECK_MAX_ADDRS 64
 
@@ -164,6 +165,9 @@ static int check_steps(struct attach *a, const struct result *pr,
 	if (r < 0)
 		return r;
 	r = check_routes(a, pr, &cont, err);
+	if (r < 0)
+		return r;
+	r = fwstep_check(a->env, a->conf, err);
 	if (r < 0)
 		return r;
 	return attach_ipam_check(a->env, a->conf, pr, err);

@@ -5,6 +5,7 @@
 #include "brisk/cmd.h"
 #include "brisk/fault.h"
 #include "brisk/log.h"
+#include "fwstep.h"
 
 /*
  * Remove the container end (which takes its peer with it), or the host end
@@ -28,12 +29,20 @@ static int del_links(struct attach *a, struct cni_err *err)
 
 int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 {
-	struct cni_err lerr = { 0 };
+	struct cni_err lerr = { 0 }, ferr = { 0 };
 	struct attach a;
-	int r, rl;
+	int r, rl, rf;
 
+	/* Elements first, while their addresses are still leased. */
+	rf = fwstep_del(env, c, &ferr);
 	/* Free the addresses even when the links cannot be reached. */
 	r = attach_ipam_del(env, c, err);
+	if (rf < 0 && r == 0) {
+		*err = ferr;
+		r = rf;
+	} else if (rf < 0) {
+		log_err("DEL firewall: %s (%s)", ferr.msg, ferr.details);
+	}
 	fault_point("del-ipam");
 	rl = attach_open(&a, env, c, true, &lerr);
 	if (rl == 0)

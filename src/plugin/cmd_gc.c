@@ -11,6 +11,7 @@
 #include "brisk/lease.h"
 #include "brisk/link.h"
 #include "brisk/log.h"
+#include "fwstep.h"
 
 struct gc_owner {
 	char *id; /* up to 1024 bytes: the host veth name is derived from all of it */
@@ -154,6 +155,8 @@ int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 	int r;
 
 	r = gc_valid_list(c->raw, &g.valid, err);
+	if (r == 0)
+		r = fwstep_gc(c, g.valid, err);
 	if (r < 0)
 		return r;
 	/* A delegated IPAM plugin owns its leases: the same pass is its GC. */

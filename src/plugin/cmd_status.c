@@ -7,6 +7,7 @@
 #include "brisk/ipam.h"
 #include "brisk/lease.h"
 #include "brisk/range.h"
+#include "fwstep.h"
 
 /* True when some address of @set is free (stops at the first one). */
 static int status_set_has_free(struct lease_store *s,
@@ -52,6 +53,10 @@ static int status_store(struct netconf *c, struct cni_err *err)
 int cmd_status(const struct cni_env *env, struct netconf *c,
 	       struct cni_err *err)
 {
+	int r = fwstep_status(c, err);
+
+	if (r < 0)
+		return r;
 	/* Whether a delegated plugin can serve ADDs is for it to say. */
 	if (c->ipam.kind == IPAM_DELEGATE)
 		return delegate_run(env, "STATUS", c->ipam.type, c->raw, NULL,

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BRISK_FW_H
+#define BRISK_FW_H
+
+/*
+ * brisk's firewall: masquerade, host ports and the MAC spoof check, as
+ * elements of the sets and maps of two tables of its own ("inet brisk" and
+ * "bridge brisk") whose chains never change. An attachment is described by
+ * a struct fw_plan; its elements are derived from the plan alone, so the
+ * plan kept in the attachment's record is all DEL and GC need.
+ */
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "brisk/err.h"
+#include "brisk/ipnet.h"
+#include "brisk/netlink.h"
+
+#define FW_MAX_ADDRS 8
+#define FW_MAX_NETS 160
+#define FW_MAX_PORTS 256
+#define FW_OWNER_MAX 128
+
+#define FW_TABLE "brisk"
+
+/* One host port: proto is IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP. */
+struct fw_port {
+	uint8_t proto;
+	uint16_t host_port;
+	uint16_t cont_port;
+	struct ipaddr host_ip; /* family 0: every local address */
+};
+
+/* What one attachment puts into brisk's tables. */
+struct fw_plan {
+	char owner[FW_OWNER_MAX]; /* element comment: "network/id/ifname" */
+	size_t n_addrs;
+	struct ipaddr addrs[FW_MAX_ADDRS]; /* the container's, in result order */
+	bool masq; /* ipMasq: masquerade addrs except towards nomasq */
+	size_t n_nomasq;
+	struct ipnet nomasq[FW_MAX_NETS]; /* reduced (fw_nets_reduce) */
+	size_t n_ports;
+	struct fw_port ports[FW_MAX_PORTS];
+	size_t n_hpnat;
+	struct ipnet hpnat[FW_MAX_NETS]; /* sources of DNATed traffic to masquerade */
+	char spoof_ifname[IFNAMSIZ]; /* host veth with the MAC check, or "" */
+	uint8_t spoof_mac[6]; /* the only source MAC allowed in from it */
+};
+
+/* True when @p puts anything into the tables. */
+bool fw_plan_is_empty(const struct fw_plan *p);
+/* The first address of @family in @p, or NULL: the DNAT target. */
+const struct ipaddr *fw_plan_addr(const struct fw_plan *p, int family);
+
+/*
+ * Sort @nets (host bits cleared) and drop every prefix that lies inside
+ * another, so that no two left overlap (a concatenated interval set
+ * refuses overlapping elements).
+ */
+void fw_nets_reduce(struct ipnet *nets, size_t *n);
+
+/* A connection to nf_tables in the current network namespace. */
+struct fw {
+	struct netlink nl;
+	int lock_fd; /* the host port lock, -1 when not held */
+	int destroy; /* NFT_MSG_DESTROYSETELEM: 1 works, 0 does not, -1 unknown */
+};
+
+int fw_open(struct fw *fw, struct cni_err *err);
+/* Close; accepts a never-opened (zeroed, lock_fd -1) one. */
+void fw_close(struct fw *fw);
+
+/*
+ * Serialise host port changes in this network namespace: an abstract unix
+ * socket (per namespace, gone with the process) held until fw_close. After
+ * 10 s of waiting, code 11.
+ */
+int fw_lock(struct fw *fw, struct cni_err *err);
+
+/*
+ * Add @p's elements in one atomic batch, making brisk's tables when they
+ * are missing. A host port another attachment holds is refused (code 999
+ * naming it), and then nothing is added. Hold fw_lock when @p has ports.
+ */
+int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
+
+/* Remove @p's elements; those already gone (or no table at all) are fine. */
+int fw_del(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
+
+/*
+ * Verify that every element of @p is in place: code 999 naming the first
+ * missing one, or saying that brisk's table is gone (a flushed ruleset).
+ */
+int fw_check(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
+
+/*
+ * Whether the kernel can hold brisk's tables (the inet one with NAT, the
+ * bridge one): the layout is sent and validated but never committed.
+ * Code 50 with the kernel's text when it cannot.
+ */
+int fw_probe(struct fw *fw, bool inet, bool bridge, struct cni_err *err);
+
+/*
+ * Delete the conntrack entries of @p's UDP mappings: those whose original
+ * destination port is a mapped host port, and those towards the
+ * container's addresses, so that a flow to a reused host port is
+ * translated anew at once. Nothing to do without UDP mappings.
+ */
+int fw_ct_flush(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
+
+#endif

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The firewall's part of DEL, CHECK, GC and STATUS: records decide. */
+#include <stdio.h>
+#include <string.h>
+
+#include "brisk/cleanup.h"
+#include "brisk/fault.h"
+#include "brisk/fwrec.h"
+#include "brisk/log.h"
+#include "fwstep.h"
+
+/* Elements, conntrack entries, then the record: the record goes last. */
+static int forget_rec(struct fw *fw, int dfd, const struct fwrec *rec,
+		      struct cni_err *err)
+{
+	struct cni_err cterr = { 0 };
+	int r = fw_del(fw, &rec->plan, err);
+
+	/* Stale entries only cost a reused port its first packets: go on. */
+	if (r == 0 && fw_ct_flush(fw, &rec->plan, &cterr) < 0)
+		log_warn("%s", cterr.msg);
+	fault_point("del-fw");
+	if (r == 0)
+		r = fwrec_remove(dfd, rec->id, rec->ifname, err);
+	return r;
+}
+
+int fwstep_forget(const char *data_dir, const char *network, const char *id,
+		  const char *ifname, struct cni_err *err)
+{
+	_cleanup_free_ struct fwrec *rec = malloc(sizeof(*rec));
+	_cleanup_close_ int dfd = -1;
+	struct fw fw = { .lock_fd = -1 };
+	bool found = false;
+	int r;
+
+	if (!rec)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+	r = fwrec_dir_open(data_dir, network, false, &dfd, err);
+	if (r < 0 || dfd < 0)
+		return r;
+	r = fwrec_load(dfd, id, ifname, rec, &found, err);
+	if (r < 0 || !found)
+		return r;
+	r = fw_open(&fw, err);
+	if (r == 0)
+		r = forget_rec(&fw, dfd, rec, err);
+	fw_close(&fw);
+	return r;
+}
+
+int fwstep_del(const struct cni_env *env, const struct netconf *c,
+	       struct cni_err *err)
+{
+	/* Whatever the config says now: the record says what ADD made. */
+	return fwstep_forget(fwstep_data_dir(c), c->name, env->container_id,
+			     env->ifname, err);
+}
+
+int fwstep_check(const struct cni_env *env, const struct netconf *c,
+		 struct cni_err *err)
+{
+	_cleanup_free_ struct fwrec *rec = malloc(sizeof(*rec));
+	_cleanup_close_ int dfd = -1;
+	struct fw fw = { .lock_fd = -1 };
+	bool found = false;
+	int r;
+
+	if (!rec)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+	r = fwrec_dir_open(fwstep_data_dir(c), c->name, false, &dfd, err);
+	if (r == 0 && dfd >= 0)
+		r = fwrec_load(dfd, env->container_id, env->ifname, rec, &found,
+			       err);
+	if (r < 0)
+		return r;
+	if (!found)
+		return fwstep_needed(c) ?
+			       cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
+					   "firewall: no record of this attachment's nftables elements") :
+			       0;
+	r = fw_open(&fw, err);
+	if (r == 0)
+		r = fw_check(&fw, &rec->plan, err);
+	fw_close(&fw);
+	return r;
+}
+
+/* ---------------------------------------------------------------- GC */
+
+struct gc_fw {
+	json_t *valid;
+	int dfd;
+	struct fw fw;
+	int n_errors;
+	struct cni_err *err;
+};
+
+static bool gc_fw_valid(json_t *valid, const char *id, const char *ifname)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(valid, i, v) {
+		const char *vid = json_string_value(json_object_get(v, "containerID"));
+		const char *vif = json_string_value(json_object_get(v, "ifname"));
+
+		if (vid && vif && strcmp(vid, id) == 0 && strcmp(vif, ifname) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int gc_fw_visit(struct fwrec *rec, void *data)
+{
+	struct gc_fw *g = data;
+	struct cni_err e = { 0 };
+
+	if (gc_fw_valid(g->valid, rec->id, rec->ifname))
+		return 0;
+	log_info("gc: removing the nftables elements of %s", rec->plan.owner);
+	if (forget_rec(&g->fw, g->dfd, rec, &e) < 0) {
+		if (g->n_errors++ == 0)
+			*g->err = e;
+		else
+			cni_err_detail(g->err, "%s", e.msg);
+	}
+	return 0;
+}
+
+int fwstep_gc(const struct netconf *c, json_t *valid, struct cni_err *err)
+{
+	struct gc_fw g = { valid, -1, { .lock_fd = -1 }, 0, err };
+	int r;
+
+	r = fwrec_dir_open(fwstep_data_dir(c), c->name, false, &g.dfd, err);
+	if (r < 0 || g.dfd < 0)
+		return r;
+	r = fw_open(&g.fw, err);
+	if (r == 0)
+		r = fwrec_list(g.dfd, gc_fw_visit, &g, err);
+	fw_close(&g.fw);
+	close(g.dfd);
+	if (r == 0 && g.n_errors)
+		r = -(err->sys_errno ? err->sys_errno : EIO);
+	return r;
+}
+
+/* ---------------------------------------------------------------- STATUS */
+
+/* Host ports come at ADD time; a config that may get them says so. */
+static bool may_map_ports(const struct netconf *c)
+{
+	json_t *caps = json_object_get(c->raw, "capabilities");
+
+	return c->fw.n_ports > 0 ||
+	       json_is_true(json_object_get(caps, "portMappings"));
+}
+
+int fwstep_status(const struct netconf *c, struct cni_err *err)
+{
+	struct fw fw = { .lock_fd = -1 };
+	bool inet = c->ip_masq || may_map_ports(c);
+	int r;
+
+	if (!inet && !c->mac_spoofchk)
+		return 0;
+	r = fw_open(&fw, err);
+	if (r < 0) {
+		err->code = CNI_ERR_UNAVAILABLE;
+		return r;
+	}
+	r = fw_probe(&fw, inet, c->mac_spoofchk, err);
+	fw_close(&fw);
+	return r;
+}
