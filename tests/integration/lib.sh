@@ -81,9 +81,13 @@ pass()
 
 _cleanup()
 {
-	local rc=$? ns
+	local rc=$? ns pid
 
 	trap - EXIT INT TERM
+	# Servers a test started (bg): by process id, before their namespaces.
+	for pid in ${BG_PIDS:-}; do
+		kill "$pid" 2>/dev/null
+	done
 	if [ -n "$PFX" ]; then
 		for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 			case "$ns" in
@@ -573,4 +577,94 @@ gateway_flags_scenario()
 	CASE=""
 	HOST=$saved_host
 	NET_NAME=$saved_net
+}
+
+# ---------------------------------------------------------------- firewall
+
+# uplink: an "outside" namespace $OUTSIDE behind the veth up0 of $HOST, with
+# documentation addresses: the host is 192.0.2.1 and 2001:db8::1, the
+# outside 192.0.2.2 and 2001:db8::2. The outside has no route to the
+# containers (only masqueraded traffic gets answers) unless a test adds one.
+uplink()
+{
+	OUTSIDE=$(mkns outside) || fail "mkns outside"
+	ip -n "$HOST" link add up0 type veth peer name up0 netns "$OUTSIDE" &&
+		ip -n "$HOST" addr add 192.0.2.1/24 dev up0 &&
+		ip -n "$HOST" addr add 2001:db8::1/64 dev up0 nodad &&
+		ip -n "$HOST" link set up0 up &&
+		ip -n "$OUTSIDE" addr add 192.0.2.2/24 dev up0 &&
+		ip -n "$OUTSIDE" addr add 2001:db8::2/64 dev up0 nodad &&
+		ip -n "$OUTSIDE" link set up0 up || fail "uplink"
+}
+
+# bg NS CMD...: run CMD in namespace NS in the background; the EXIT trap
+# kills it. Sets BG_PID.
+BG_PIDS=""
+bg()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 &
+	BG_PID=$!
+	BG_PIDS="$BG_PIDS $BG_PID"
+}
+
+# serve NS PORT WORD: a TCP server (both families) answering WORD.
+serve()
+{
+	bg "$1" socat "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" "SYSTEM:echo $3"
+	wait_listen "$1" "$2" tcp
+}
+
+# wait_listen NS PORT tcp|udp: until something listens there (2 s).
+wait_listen()
+{
+	local i opt=-ltn
+
+	[ "$3" = udp ] && opt=-lun
+	for i in $(seq 1 40); do
+		ip netns exec "$1" ss -H "$opt" "sport = :$2" | grep -q . && return 0
+		sleep 0.05
+	done
+	fail "nothing listens on $3 port $2 in $1"
+}
+
+# fetch NS ADDR PORT: what a TCP connection from NS to ADDR:PORT reads
+# ("" when it fails within 3 s).
+fetch()
+{
+	local a=$2
+
+	case "$a" in *:*) a="[$a]" ;; esac
+	ip netns exec "$1" timeout 4 socat -T3 - "TCP:$a:$3,connect-timeout=3" </dev/null 2>/dev/null
+}
+
+# nft_elems FAMILY SET: the number of elements of set SET in brisk's table
+# of FAMILY (inet or bridge) in $HOST; 0 when the table or set is absent.
+nft_elems()
+{
+	local kind=set
+
+	case "$2" in hp*[46]) [ "${2#hpnat}" = "$2" ] && kind=map ;; esac
+	ip netns exec "$HOST" nft -j list "$kind" "$1" brisk "$2" 2>/dev/null |
+		jq '[.nftables[] | (.set // .map // empty) | .elem // [] | length] |
+			add // 0'
+}
+
+# nft_total: the number of elements in all of brisk's sets in $HOST.
+nft_total()
+{
+	ip netns exec "$HOST" nft -j list ruleset 2>/dev/null |
+		jq '[.nftables[] | (.set // .map // empty) | select(.table == "brisk") |
+			.elem // [] | length] | add // 0'
+}
+
+# fw_records: the firewall records of $NET_NAME, one name per line.
+fw_records()
+{
+	local d=$DATADIR/.brisk/$NET_NAME/fw
+
+	[ -d "$d" ] && ls -A "$d"
+	return 0
 }
