@@ -28,20 +28,30 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$host"
 
+# With masquerade, a host port and the MAC check, so that the firewall
+# step runs too.
 conf=$(jq -nc --arg d "$data" '{cniVersion:"1.0.0", name:"crashnet", type:"brisk",
-	bridge:"brc0", isGateway:true, isDefaultGateway:true,
+	bridge:"brc0", isGateway:true, isDefaultGateway:true, ipMasq:true,
+	macspoofchk:true, runtimeConfig:{portMappings:[{hostPort:8080, containerPort:80}]},
 	ipam:{type:"host-local", dataDir:$d,
 	      ranges:[[{subnet:"10.77.0.0/24"}],[{subnet:"fd77::/64"}]]}}')
+keeper_conf=$(jq -c '.runtimeConfig.portMappings[0].hostPort = 8081' <<<"$conf")
 
 cni() { # CMD ID NETNS [extra env...]
 	local cmd=$1 id=$2 ns=$3
 	shift 3
 	ip netns exec "$host" env CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" \
-		CNI_NETNS="$ns" CNI_IFNAME=eth0 "$@" "$bin" <<<"$conf"
+		CNI_NETNS="$ns" CNI_IFNAME=eth0 "$@" "$bin" <<<"${cfg:-$conf}"
 }
 
-# What must come back after a crash and a DEL: leases, temp files, links.
+# What must come back after a crash and a DEL: leases, temp files, links,
+# brisk's nftables elements and firewall records.
 snapshot() {
+	ip netns exec "$host" nft -j list ruleset | jq -c '[.nftables[] |
+		(.set // .map // empty) | select(.table == "brisk") |
+		{(.name): (.elem // [] | length)}] | add'
+	ls -A "$data/.brisk/crashnet/fw" 2>/dev/null | tr '\n' ' '
+	echo
 	(cd "$data/crashnet" && ls -A | grep -v '^last_reserved_ip' | sort |
 		while read -r f; do printf '%s=%s\n' "$f" "$(od -An -c "$f" | tr -s ' ')"; done)
 	ip -n "$host" -j link show | jq -c '[.[] | .ifname] | sort'
@@ -53,10 +63,10 @@ fail=0
 # A first attachment makes the bridge and its gateway addresses, which DEL
 # keeps by design, and a neighbour whose lease must survive everything.
 ip netns add "${pfx}keep"
-cni ADD keeper "/var/run/netns/${pfx}keep" >/dev/null
+cfg=$keeper_conf cni ADD keeper "/var/run/netns/${pfx}keep" >/dev/null
 
-add_points="add-checked add-ipam lease-tmp-written lease-linked add-bridge add-veth add-link add-plan add-container add-gateway"
-del_points="del-ipam del-container-link"
+add_points="add-checked add-ipam lease-tmp-written lease-linked add-bridge add-veth add-link add-plan add-container add-gateway add-fw-record add-fw"
+del_points="del-fw del-ipam del-container-link"
 n=0
 for point in $add_points $del_points; do
 	n=$((n + 1))
@@ -88,9 +98,26 @@ for point in $add_points $del_points; do
 	fi
 	ip netns del "$c"
 done
+# A kernel without NFT_MSG_DESTROYSETELEM (Linux < 6.3): DEL deletes, and
+# element by element when some are gone already.
+n=$((n + 1))
+c="${pfx}c$n"
+ip netns add "$c"
+before=$(snapshot "$c")
+a6=$(cni ADD "ctr$n" "/var/run/netns/$c" | jq -r '.ips[1].address | split("/")[0]')
+ip netns exec "$host" nft delete element inet brisk masq6 "{ $a6 }" || fail=1
+if cni DEL "ctr$n" "/var/run/netns/$c" BRISK_FAULT=no-destroy >/dev/null &&
+	[ "$before" = "$(snapshot "$c")" ]; then
+	echo "ok   no-destroy: DEL without DESTROYSETELEM, one element already gone"
+else
+	echo "FAIL no-destroy: DEL without DESTROYSETELEM"
+	diff <(echo "$before") <(snapshot "$c") || :
+	fail=1
+fi
+ip netns del "$c"
 # The neighbour is untouched and still reachable through the bridge.
 ip netns exec "${pfx}keep" ping -c1 -W2 10.77.0.1 >/dev/null
-cni DEL keeper "/var/run/netns/${pfx}keep" >/dev/null
+cfg=$keeper_conf cni DEL keeper "/var/run/netns/${pfx}keep" >/dev/null
 left=$(cd "$data/crashnet" && ls -A | grep -v -e '^last_reserved_ip' -e '^lock$' || :)
 if [ -n "$left" ]; then
 	echo "FAIL: store not empty at the end: $left"
