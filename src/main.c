@@ -88,6 +88,8 @@ int main(int argc, char **argv)
 	/* The operator's commands; a runtime never passes arguments. */
 	if (argc > 1 && strcmp(argv[1], "gc") == 0)
 		return cli_gc_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "restore") == 0)
+		return cli_restore_main(argc - 1, argv + 1);
 	r = cni_env_read(&env, &err);
 	if (r == 0 && env.cmd == CNI_CMD_NONE) {
 		print_about();

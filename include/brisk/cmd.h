@@ -34,6 +34,11 @@ int ipam_mode_run(const struct cni_env *env, struct netconf *c,
  * @argv[0] is "gc". Prints to stdout/stderr; returns the exit status.
  */
 int cli_gc_main(int argc, char **argv);
+/*
+ * brisk restore --data-dir DIR [--network NAME]: put every recorded
+ * attachment's nftables elements back (after a flush of the ruleset).
+ */
+int cli_restore_main(int argc, char **argv);
 
 /*
  * Run one CNI call: decode @buf for @env's command, dispatch, and fill

@@ -87,6 +87,13 @@ int fw_lock(struct fw *fw, struct cni_err *err);
  */
 int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
 
+/*
+ * Put @p's elements back (brisk restore, after a flush of the ruleset):
+ * like fw_add, but elements already there are fine and no host port
+ * checks are made (the record's were made at its ADD).
+ */
+int fw_restore(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
+
 /* Remove @p's elements; those already gone (or no table at all) are fine. */
 int fw_del(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
 

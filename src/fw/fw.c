@@ -215,9 +215,9 @@ int fw_del(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
 
 /* The add batch: probes, then the elements, set by set. */
 static void add_batch(struct fw_batch *b, const struct fw_elems *e,
-		      const char *owner)
+		      const char *owner, bool restore)
 {
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n && !restore; i++)
 		if (e->v[i].set == FW_HPIP4 || e->v[i].set == FW_HPIP6)
 			fw_msg_probe(b, e, i);
 	for (size_t i = 0; i < e->n;) {
@@ -228,19 +228,20 @@ static void add_batch(struct fw_batch *b, const struct fw_elems *e,
 			j++;
 		/* A host port map element per message: a refusal names it. */
 		fw_msg_elems(b, e, i, j, NFT_MSG_NEWSETELEM,
-			     map ? NLM_F_EXCL : 0, owner, map);
+			     map && !restore ? NLM_F_EXCL : 0, owner, map);
 		i = j;
 	}
 }
 
 static int add_try(struct fw *fw, const struct fw_elems *e, const char *owner,
-		   struct fw_msgtag *ret_tag, struct netlink_ack *ack)
+		   bool restore, struct fw_msgtag *ret_tag,
+		   struct netlink_ack *ack)
 {
 	struct fw_batch b;
 	int r;
 
 	fw_batch_init(&b, fw_next_seq(fw), true);
-	add_batch(&b, e, owner);
+	add_batch(&b, e, owner, restore);
 	r = fw_send(fw, &b, true, NULL, NULL, ack);
 	*ret_tag = (struct fw_msgtag){ -1, 0, FW_TAG_LAYOUT };
 	if (r < 0 && ack->index >= 0 && (unsigned int)ack->index < b.count)
@@ -264,7 +265,8 @@ static int add_fail(struct fw *fw, const struct fw_elems *e,
 	return fw_ack_err(ack, err, "nftables: add %s", what);
 }
 
-int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
+static int add_or_restore(struct fw *fw, const struct fw_plan *p,
+			  bool restore, struct cni_err *err)
 {
 	struct netlink_ack ack;
 	struct fw_msgtag tag;
@@ -274,10 +276,10 @@ int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
 	if (fw_elems_of(p, &e) < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
-	r = fw_check_wildcards(fw, &e, err);
+	r = restore ? 0 : fw_check_wildcards(fw, &e, err);
 	/* Missing tables (first use, a flushed ruleset): make them, retry. */
 	for (int attempt = 0; r == 0 && attempt < 2; attempt++) {
-		r = add_try(fw, &e, p->owner, &tag, &ack);
+		r = add_try(fw, &e, p->owner, restore, &tag, &ack);
 		if (r == 0)
 			break;
 		if (r == -ENOENT && attempt == 0)
@@ -287,4 +289,14 @@ int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
 	}
 	fw_elems_free(&e);
 	return r;
+}
+
+int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
+{
+	return add_or_restore(fw, p, false, err);
+}
+
+int fw_restore(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
+{
+	return add_or_restore(fw, p, true, err);
 }

@@ -20,6 +20,7 @@
 #include "brisk/ipam.h"
 #include "brisk/link.h"
 #include "brisk/meta.h"
+#include "fwstep.h"
 
 #define CLI_GC_USAGE "usage: brisk gc --data-dir DIR --network NAME [--apply]\n"
 
@@ -157,6 +158,25 @@ static int cli_gc_links(struct cli_gc *g)
 	return failed;
 }
 
+/* The nftables elements and records of released attachments. */
+static int cli_gc_firewall(struct cli_gc *g)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < g->n_owners; i++) {
+		struct cni_err err = { 0 };
+
+		if (fwstep_forget(g->data_dir, g->network, g->owners[i].id,
+				  g->owners[i].ifname, &err) < 0) {
+			fprintf(stderr, "brisk gc: firewall of %s/%s: %s (%s)\n",
+				g->owners[i].id, g->owners[i].ifname, err.msg,
+				err.details);
+			failed = 1;
+		}
+	}
+	return failed;
+}
+
 static void cli_gc_free(struct cli_gc *g)
 {
 	for (size_t i = 0; i < g->n_owners; i++)
@@ -194,7 +214,7 @@ static int cli_gc_run(struct cli_gc *g)
 		fputs("brisk gc: out of memory\n", stderr);
 		return 1;
 	}
-	return g->apply ? cli_gc_links(g) : 0;
+	return g->apply ? cli_gc_firewall(g) | cli_gc_links(g) : 0;
 }
 
 int cli_gc_main(int argc, char **argv)

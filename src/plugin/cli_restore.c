@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * brisk restore --data-dir DIR [--network NAME]
+ *
+ * After someone flushed the ruleset (nft flush ruleset, a firewall
+ * reload), brisk's tables are gone with every attachment's elements. The
+ * next ADD makes the tables again, but the attachments already running
+ * need theirs back: this puts them back from the firewall records, in the
+ * network namespace it runs in (the one that holds the bridge).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "brisk/cleanup.h"
+#include "brisk/cmd.h"
+#include "brisk/cni.h"
+#include "brisk/fwrec.h"
+
+#define CLI_RESTORE_USAGE \
+	"usage: brisk restore --data-dir DIR [--network NAME]\n"
+
+struct cli_restore {
+	struct fw fw;
+	const char *network;
+	size_t n_ok, n_failed;
+};
+
+static int cli_restore_one(struct fwrec *rec, void *data)
+{
+	struct cli_restore *c = data;
+	struct cni_err err = { 0 };
+
+	if (fw_restore(&c->fw, &rec->plan, &err) < 0) {
+		fprintf(stderr, "brisk restore: %s: %s (%s)\n", rec->plan.owner,
+			err.msg, err.details);
+		c->n_failed++;
+		return 0;
+	}
+	printf("%s %s %s restored\n", c->network, rec->id, rec->ifname);
+	c->n_ok++;
+	return 0;
+}
+
+static int cli_restore_network(struct cli_restore *c, const char *data_dir,
+			       const char *network)
+{
+	struct cni_err err = { 0 };
+	int dfd = -1, r;
+
+	c->network = network;
+	r = fwrec_dir_open(data_dir, network, false, &dfd, &err);
+	if (r == 0 && dfd >= 0)
+		r = fwrec_list(dfd, cli_restore_one, c, &err);
+	if (dfd >= 0)
+		close(dfd);
+	if (r < 0)
+		fprintf(stderr, "brisk restore: %s: %s (%s)\n", network,
+			err.msg, err.details);
+	return r < 0 ? 1 : 0;
+}
+
+/* Every network with records: the directories under DIR/.brisk. */
+static int cli_restore_all(struct cli_restore *c, const char *data_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int failed = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/.brisk", data_dir);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && cni_valid_netname(de->d_name))
+			failed |= cli_restore_network(c, data_dir, de->d_name);
+	closedir(d);
+	return failed;
+}
+
+static int cli_restore_args(int argc, char **argv, const char **dir,
+			    const char **net)
+{
+	static const struct option opts[] = {
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "network", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'd')
+			*dir = optarg;
+		else if (o == 'n')
+			*net = optarg;
+		else if (o == 'h')
+			return fputs(CLI_RESTORE_USAGE, stdout) == EOF ? 1 : -1;
+		else
+			return fputs(CLI_RESTORE_USAGE, stderr), 2;
+	}
+	if (optind < argc || !*dir || **dir != '/' ||
+	    (*net && !cni_valid_netname(*net)))
+		return fputs(CLI_RESTORE_USAGE, stderr), 2;
+	return 0;
+}
+
+int cli_restore_main(int argc, char **argv)
+{
+	struct cli_restore c = { .fw = { .lock_fd = -1 } };
+	struct cni_err err = { 0 };
+	const char *dir = NULL, *net = NULL;
+	int r;
+
+	r = cli_restore_args(argc, argv, &dir, &net);
+	if (r != 0)
+		return r < 0 ? 0 : r;
+	if (fw_open(&c.fw, &err) < 0) {
+		fprintf(stderr, "brisk restore: %s (%s)\n", err.msg, err.details);
+		return 1;
+	}
+	r = net ? cli_restore_network(&c, dir, net) : cli_restore_all(&c, dir);
+	fw_close(&c.fw);
+	printf("%zu attachment%s restored, %zu failed\n", c.n_ok,
+	       c.n_ok == 1 ? "" : "s", c.n_failed);
+	return r || c.n_failed || fflush(stdout) != 0 ? 1 : 0;
+}
