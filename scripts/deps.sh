@@ -10,10 +10,12 @@ set -euo pipefail
 BUILD_PKGS=(
 	meson ninja-build gcc pkg-config
 	libmnl-dev libjansson-dev libcmocka-dev libnftnl-dev
+	libnetfilter-conntrack-dev
 )
 RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux
 	valgrind clang containernetworking-plugins
+	socat conntrack iptables
 )
 LINT_PKGS=(clang-format cppcheck)
 BENCH_PKGS=(perl strace)
