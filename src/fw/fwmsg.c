@@ -5,6 +5,7 @@
  * concatenation starts on a 4-byte boundary.
  */
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
@@ -460,6 +461,24 @@ static int elem_add_to(struct nftnl_set *set, const struct fw_elem *x,
 	return 0;
 }
 
+/*
+ * libnftnl (1.2) numbers the elements of a list 1, 2, 3... where the
+ * protocol says NFTA_LIST_ELEM for each. The kernel does not look, but
+ * any parser that checks (libnftnl's own included) refuses the list:
+ * make it canonical.
+ */
+static void elems_fix_list(struct nlmsghdr *nlh)
+{
+	struct nlattr *a, *e;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a)
+			e->nla_type = NLA_F_NESTED | NFTA_LIST_ELEM;
+	}
+}
+
 /* One message for elements [from, to) of one set. */
 static void msg_elems_one(struct fw_batch *b, const struct fw_elems *el,
 			  size_t from, size_t to, uint16_t type,
@@ -485,6 +504,7 @@ static void msg_elems_one(struct fw_batch *b, const struct fw_elems *el,
 				    (int)from, (int)(to - from));
 	if (nlh) {
 		nftnl_set_elems_nlmsg_build_payload(nlh, set);
+		elems_fix_list(nlh);
 		fw_batch_done(b, nlh);
 	}
 	nftnl_set_free(set);

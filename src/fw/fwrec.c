@@ -95,7 +95,7 @@ static bool word_ok(const char *s, size_t max)
 	if (len == 0 || len > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (const char *c = s; *c; c++)
-		if (*c <= ' ' || *c == 0x7f || *c == ':')
+		if (*c <= ' ' || *c == 0x7f || *c == ':' || *c == '/')
 			return false;
 	return true;
 }

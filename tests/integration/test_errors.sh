@@ -97,7 +97,10 @@ for v in 0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0; do
 done
 errcase "bridge name with a slash" 7 bridge '.bridge = "br/0"'
 errcase "bridge name too long" 7 bridge '.bridge = "bridge-name-too-long"'
-errcase "ipMasq" 2 ipMasq '.ipMasq = true'
+errcase "portmap's iptables-only key" 2 markMasqBit '.markMasqBit = 13'
+errcase "ipMasqBackend unknown" 7 ipMasqBackend '.ipMasq = true | .ipMasqBackend = "pf"'
+errcase "portMappings hostPort 0" 7 'portMappings\[0\]\.hostPort' \
+	'.runtimeConfig.portMappings = [{hostPort: 0, containerPort: 80}]'
 
 # --- environment
 errcase "missing CNI_CONTAINERID" 4 CNI_CONTAINERID . -CNI_CONTAINERID

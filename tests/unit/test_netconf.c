@@ -864,18 +864,19 @@ static void test_unsupported_fields(void **state)
 {
 	struct netconf *c;
 
-	parse_fails("{" HDR ",\"ipMasq\":true}", NULL,
-		    CNI_ERR_UNSUPPORTED_FIELD, "ipMasq");
 	parse_fails("{" HDR ",\"vlan\":100}", NULL, CNI_ERR_UNSUPPORTED_FIELD,
 		    "vlan");
-	parse_fails("{" HDR ",\"macspoofchk\":true}", NULL,
-		    CNI_ERR_UNSUPPORTED_FIELD, "macspoofchk");
 	parse_fails("{" HDR ",\"vlanTrunk\":[{\"id\":5}]}", NULL,
 		    CNI_ERR_UNSUPPORTED_FIELD, "vlan");
-	parse_fails(
-		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"brisk\","
-		"\"ipMasq\":true}",
-		NULL, CNI_ERR_UNSUPPORTED_FIELD, "ipMasq");
+	parse_fails("{" HDR ",\"markMasqBit\":13}", NULL,
+		    CNI_ERR_UNSUPPORTED_FIELD, "markMasqBit");
+
+	/* The firewall keys are brisk's now. */
+	c = new_conf();
+	parse_ok("{" HDR ",\"ipMasq\":true,\"macspoofchk\":true}", NULL, c);
+	assert_true(c->ip_masq);
+	assert_true(c->mac_spoofchk);
+	free_conf(c);
 
 	/* Another main plugin using brisk as its IPAM: its keys are its own. */
 	c = new_conf();
