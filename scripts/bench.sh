@@ -77,6 +77,15 @@ inner() {
 	SUB=([brisk]=10.201.0.0/16 [ref]=10.202.0.0/16 [floor]=10.203.0.0/16)
 	conf brisk bench-brisk "${BR[brisk]}" "${SUB[brisk]}" "$DATA" >"$TMP/brisk.json"
 	conf bridge bench-ref "${BR[ref]}" "${SUB[ref]}" "$DATA" >"$TMP/ref.json"
+	# The firewall half: brisk with ipMasq and one host port, and the
+	# reference's usual conflist for the same, bridge (ipMasq) + portmap.
+	local PM='"runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	conf brisk bench-fw bkbr4 10.205.0.0/16 "$DATA" |
+		sed "s|^{|{\"ipMasq\":true,$PM,|" >"$TMP/fw.json"
+	conf bridge bench-refm bkbr5 10.206.0.0/16 "$DATA" |
+		sed 's|^{|{"ipMasq":true,|' >"$TMP/refm.json"
+	printf '{"cniVersion":"1.0.0","name":"bench-refm","type":"portmap","capabilities":{"portMappings":true},%s}' \
+		"${PM/8080/8081}" >"$TMP/portmap.json"
 	printf '{"cniVersion":"1.0.0"}' >"$TMP/version.json"
 
 	die() {
@@ -137,6 +146,102 @@ inner() {
 		local left
 		left=$(find "$1" -maxdepth 1 -type f ! -name lock ! -name 'last_reserved_ip.*' | wc -l)
 		[[ $left == 0 ]] || die "$left leases left in $1 after DEL"
+	}
+
+	# fw_one SUBJECT NS [NAME]: ADD then DEL of one container; appends wall
+	# µs to $TMP/r/NAME.{add,del} (NAME defaults to SUBJECT). chain: the reference bridge (ipMasq) then
+	# portmap with its result, DEL in reverse, as libcni runs a conflist;
+	# its figures are the sums of the two plugins' calls.
+	fw_one() {
+		local s=$1 ns=$2 nsp=/run/netns/$2 out=${3:-$1} a d
+		ip netns add "$ns"
+		export CNI_CONTAINERID=$ns CNI_NETNS=$nsp CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+		case $s in
+		fwplain | fw)
+			local c=$TMP/brisk.json
+			[[ $s == fw ]] && c=$TMP/fw.json
+			CNI_COMMAND=ADD timed "$c" "$BRISK"
+			a=$T_WALL
+			CNI_COMMAND=DEL timed "$c" "$BRISK"
+			d=$T_WALL
+			;;
+		chain)
+			CNI_COMMAND=ADD timed "$TMP/refm.json" "$REF"
+			a=$T_WALL
+			with_prev_to "$TMP/portmap.json" "$TMP/pm-prev.json"
+			with_prev_to "$TMP/refm.json" "$TMP/refm-prev.json"
+			CNI_COMMAND=ADD timed "$TMP/pm-prev.json" "$CNI_BIN/portmap"
+			a=$(awk -v x="$a" -v y="$T_WALL" 'BEGIN { print x + y }')
+			CNI_COMMAND=DEL timed "$TMP/pm-prev.json" "$CNI_BIN/portmap"
+			d=$T_WALL
+			CNI_COMMAND=DEL timed "$TMP/refm-prev.json" "$REF"
+			d=$(awk -v x="$d" -v y="$T_WALL" 'BEGIN { print x + y }')
+			;;
+		esac
+		echo "$a" >>"$TMP/r/$out.add"
+		echo "$d" >>"$TMP/r/$out.del"
+		ip netns del "$ns"
+	}
+	# with_prev_to CONF OUT: CONF plus prevResult = the last ADD's output.
+	with_prev_to() {
+		local c
+		c=$(<"$1")
+		printf '%s,"prevResult":%s}' "${c%\}}" "$(<"$TMP/out")" >"$2"
+	}
+	# fw_fill N: N attachments' worth of elements of another network, as
+	# brisk makes them: masquerade, its subnet, a host port, hairpin and
+	# localhost NAT, in one nft transaction.
+	fw_fill() {
+		local n=$1 i a
+		{
+			for ((i = 0; i < n; i++)); do
+				a=10.210.$((i / 250)).$((i % 250 + 2))
+				echo "add element inet brisk masq4 { $a comment \"bench-fill/$i/eth0\" }"
+				echo "add element inet brisk nomasq4 { $a . 10.210.0.0/16 comment \"bench-fill/$i/eth0\" }"
+				echo "add element inet brisk hp4 { tcp . $((30000 + i)) comment \"bench-fill/$i/eth0\" : $a . 80 }"
+				echo "add element inet brisk hpnat4 { $a . 10.210.0.0/16 comment \"bench-fill/$i/eth0\", $a . 127.0.0.0/8 comment \"bench-fill/$i/eth0\" }"
+			done
+		} >"$TMP/fill.nft"
+		nft -f "$TMP/fill.nft" || die "nft -f fill failed"
+	}
+
+	fw_bench() {
+		local FW_N=$N FILL=1000 i k s
+		local fws=(fwplain fw chain)
+		if [[ $QUICK == 1 ]]; then FILL=200; fi
+		command -v nft >/dev/null || die "nft is missing (package nftables)"
+		[[ -x $CNI_BIN/portmap ]] || die "no reference portmap in $CNI_BIN"
+		echo "== firewall: $FW_N x (brisk, brisk + ipMasq + 1 host port, reference bridge(ipMasq) + portmap), interleaved"
+		for ((i = -WARMUP; i < FW_N; i++)); do
+			for ((k = 0; k < 3; k++)); do
+				s=${fws[((i + WARMUP + k) % 3)]}
+				fw_one "$s" "${PFX}fw$s-$((i + WARMUP))"
+			done
+			if ((i == -1)); then rm -f "$TMP"/r/{fwplain,fw,chain}.*; fi
+			if ((i >= 0 && (i + 1) % 50 == 0)); then echo "   $((i + 1))/$FW_N"; fi
+		done
+		check_no_leases "$DATA/bench-fw"
+		check_no_leases "$DATA/bench-refm"
+		local left
+		left=$(nft list table inet brisk | grep -c ' comment "' || true)
+		[[ $left == 0 ]] || die "brisk left $left elements behind"
+		local ns=${PFX}fwst nsp=/run/netns/${PFX}fwst
+		ip netns add "$ns"
+		export CNI_CONTAINERID=fwst CNI_NETNS=$nsp CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+		CNI_COMMAND=ADD traced "$TMP/st.fwadd" "$TMP/fw.json" "$BRISK"
+		CNI_COMMAND=DEL traced "$TMP/st.fwdel" "$TMP/fw.json" "$BRISK"
+		ip netns del "$ns"
+		KIDS[fw.add]=$(children "$TMP/st.fwadd")
+		KIDS[fw.del]=$(children "$TMP/st.fwdel")
+		echo "== firewall scale: brisk + ipMasq + 1 host port with 0 and $FILL other attachments' elements, $SCALE_N each"
+		for fill in 0 "$FILL"; do
+			[[ $fill == 0 ]] || fw_fill "$fill"
+			for ((i = 0; i < SCALE_N; i++)); do
+				fw_one fw "${PFX}fwsc-$fill-$i" "fwscale-$fill"
+			done
+		done
+		[[ $(nft list set inet brisk masq4 | grep -c 'bench-fill') -ge 1 ]] || die "the fill vanished"
+		FILLED=$FILL
 	}
 
 	# one SUBJECT NS ID CONF: ADD, CHECK, DEL on a fresh namespace; appends
@@ -361,6 +466,8 @@ inner() {
 		done
 	done
 
+	fw_bench
+
 	# --- report ---
 	local R=$TMP/r
 	local -A M P
@@ -458,6 +565,40 @@ inner() {
 		done
 		printf '%-24s%s\n' "brisk/ref $size leases" "$line"
 	done
+	echo
+	local fa fd pa pd ca cd
+	pa=$(med "$R/fwplain.add") pd=$(med "$R/fwplain.del")
+	fa=$(med "$R/fw.add") fd=$(med "$R/fw.del")
+	ca=$(med "$R/chain.add") cd=$(med "$R/chain.del")
+	printf 'Firewall: median of %d (ms); reference = bridge (ipMasq) then portmap, DEL in reverse
+' "$N"
+	printf '%-44s %10s %10s
+' "" ADD DEL
+	printf '%-44s %10s %10s
+' "brisk" "$pa" "$pd"
+	printf '%-44s %10s %10s
+' "brisk, ipMasq + 1 host port" "$fa" "$fd"
+	printf '%-44s %10s %10s
+' "  difference (ms)" \
+		"$(awk -v a="$fa" -v b="$pa" 'BEGIN { printf "%+.3f", a - b }')" \
+		"$(awk -v a="$fd" -v b="$pd" 'BEGIN { printf "%+.3f", a - b }')"
+	printf '%-44s %10s %10s
+' "reference bridge (ipMasq) + portmap" "$ca" "$cd"
+	printf '%-44s %10s %10s
+' "brisk (ipMasq + port) / reference chain" "$(ratio "$fa" "$ca")" "$(ratio "$fd" "$cd")"
+	read -r p e _ <<<"${KIDS[fw.add]}"
+	read -r p2 e2 _ <<<"${KIDS[fw.del]}"
+	printf '%-44s %10s %10s
+' "brisk forks:execs (ipMasq + port)" "$p:$e" "$p2:$e2"
+	local s0a s0d s1a s1d
+	s0a=$(med "$R/fwscale-0.add") s0d=$(med "$R/fwscale-0.del")
+	s1a=$(med "$R/fwscale-$FILLED.add") s1d=$(med "$R/fwscale-$FILLED.del")
+	printf '%-44s %10s %10s
+' "brisk fw, no other attachment's elements" "$s0a" "$s0d"
+	printf '%-44s %10s %10s
+' "brisk fw, $FILLED other attachments' elements" "$s1a" "$s1d"
+	printf '%-44s %10s %10s
+' "  ratio" "$(ratio "$s1a" "$s0a")" "$(ratio "$s1d" "$s0d")"
 	echo "================================================================================"
 }
 
@@ -489,7 +630,7 @@ for tool in strace:strace time:/usr/bin/time; do
 		apt-get install -y -qq "${tool%%:*}" >/dev/null
 	fi
 done
-for tool in ip nsenter perl xargs; do
+for tool in ip nsenter perl xargs nft iptables; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local ]] ||

@@ -3,8 +3,10 @@
 #
 # brisk in one minute, as root on a fresh Debian 12: install what is missing,
 # build, make a demo "host" namespace and a "container" namespace, ADD the
-# container to a dual-stack bridge network, ping both gateways from inside,
-# CHECK, DEL, and show the lease store is empty again. Everything it makes
+# container to a dual-stack bridge network with masquerade and a host port,
+# ping both gateways from inside, reach a server in the container through
+# its host port, CHECK, DEL, and show the lease store and brisk's nftables
+# sets are empty again. Everything it makes
 # is removed on exit; the exit status is 0 only when every step succeeded.
 #
 # Usage: scripts/demo.sh            (BUILD_DIR=dir to use another build dir)
@@ -32,6 +34,7 @@ SUBNET6=fd00:b415:d3e0::/64
 GW6=fd00:b415:d3e0::1
 DATADIR=""
 WORK=""
+SERVER=""
 
 if [[ -t 1 ]]; then
 	BOLD=$'\033[1m' GREEN=$'\033[1;32m' RED=$'\033[1;31m' PLAIN=$'\033[0m'
@@ -44,6 +47,7 @@ cleanup()
 	local rc=$?
 
 	set +e
+	[[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null
 	ip netns del "$CONT" 2>/dev/null
 	ip netns del "$HOST" 2>/dev/null
 	[[ -n "$DATADIR" ]] && rm -rf "$DATADIR"
@@ -123,6 +127,10 @@ cat >"$CONF" <<EOF
   "bridge": "$BRIDGE",
   "isGateway": true,
   "isDefaultGateway": true,
+  "ipMasq": true,
+  "runtimeConfig": {
+    "portMappings": [ { "hostPort": 8080, "containerPort": 80, "protocol": "tcp" } ]
+  },
   "ipam": {
     "type": "host-local",
     "ranges": [
@@ -156,9 +164,27 @@ run ip netns exec "$CONT" ping -c 3 -i 0.2 -W 2 "$GW4"
 step "ping the IPv6 gateway $GW6 from the container"
 run ip netns exec "$CONT" ping -6 -c 3 -i 0.2 -W 2 "$GW6"
 
+step "masquerade and the host port: brisk's nftables table in the host"
+run ip netns exec "$HOST" nft list table inet brisk
+
+step "a server on port 80 in the container, reached from the host at 127.0.0.1:8080"
+ip netns exec "$CONT" socat TCP-LISTEN:80,fork,reuseaddr 'SYSTEM:echo hello from the container' \
+	</dev/null >/dev/null 2>&1 &
+SERVER=$!
+for _ in $(seq 1 40); do
+	ip netns exec "$CONT" ss -Hltn 'sport = :80' | grep -q . && break
+	sleep 0.05
+done
+printf '$ ip netns exec %s socat - TCP:127.0.0.1:8080\n' "$HOST"
+reply=$(ip netns exec "$HOST" timeout 5 socat -T3 - TCP:127.0.0.1:8080 </dev/null)
+echo "$reply"
+[[ "$reply" == "hello from the container" ]]
+kill "$SERVER" 2>/dev/null || :
+SERVER=""
+
 step "lease store after ADD ($DATADIR)"
 run find "$DATADIR" -mindepth 1
-echo "($NETWORK/ is host-local's store format; .brisk/ is brisk's own index, a hint)"
+echo "($NETWORK/ is host-local's store format; .brisk/ is brisk's own: its index, a hint, and fw/, the firewall records)"
 for f in "$DATADIR/$NETWORK"/[0-9a-f]*; do
 	if [[ -f "$f" ]]; then
 		printf '  %s holds: %s\n' "$(basename "$f")" "$(tr '\r\n' '  ' <"$f")"
@@ -190,3 +216,9 @@ if [[ -n "$leases" ]]; then
 	exit 1
 fi
 echo "no leases left"
+left=$(ip netns exec "$HOST" nft list table inet brisk | grep -c ' comment "' || :)
+if [[ "$left" != 0 ]]; then
+	echo "nftables elements left after DEL: $left" >&2
+	exit 1
+fi
+echo "no nftables elements left"
