@@ -45,7 +45,8 @@ struct fw_plan {
 	size_t n_ports;
 	struct fw_port ports[FW_MAX_PORTS];
 	size_t n_hpnat;
-	struct ipnet hpnat[FW_MAX_NETS]; /* sources of DNATed traffic to masquerade */
+	struct ipnet
+		hpnat[FW_MAX_NETS]; /* sources of DNATed traffic to masquerade */
 	char spoof_ifname[IFNAMSIZ]; /* host veth with the MAC check, or "" */
 	uint8_t spoof_mac[6]; /* the only source MAC allowed in from it */
 };

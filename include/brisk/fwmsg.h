@@ -119,9 +119,9 @@ bool fw_batch_finish(struct fw_batch *b, bool commit);
  * none). NULL when out of memory. fw_batch_done accounts for it once its
  * payload is built.
  */
-struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type,
-			      uint8_t family, uint16_t flags, size_t max,
-			      int elem, int n_elems);
+struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type, uint8_t family,
+			      uint16_t flags, size_t max, int elem,
+			      int n_elems);
 void fw_batch_done(struct fw_batch *b, struct nlmsghdr *nlh);
 
 /*

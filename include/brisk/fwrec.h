@@ -39,8 +39,8 @@ int fwrec_save(int dirfd, const struct fwrec *rec, struct cni_err *err);
  * Read the record of id/ifname into @ret; *ret_found is false when there
  * is none. A record that does not parse is code 5.
  */
-int fwrec_load(int dirfd, const char *id, const char *ifname,
-	       struct fwrec *ret, bool *ret_found, struct cni_err *err);
+int fwrec_load(int dirfd, const char *id, const char *ifname, struct fwrec *ret,
+	       bool *ret_found, struct cni_err *err);
 /* Remove the record of id/ifname; absence is success. */
 int fwrec_remove(int dirfd, const char *id, const char *ifname,
 		 struct cni_err *err);
@@ -50,8 +50,8 @@ int fwrec_remove(int dirfd, const char *id, const char *ifname,
  * does not parse is skipped with a warning. @fn's negative return stops.
  * Leftover temporary files of writers killed long ago are removed.
  */
-int fwrec_list(int dirfd, int (*fn)(struct fwrec *rec, void *data),
-	       void *data, struct cni_err *err);
+int fwrec_list(int dirfd, int (*fn)(struct fwrec *rec, void *data), void *data,
+	       struct cni_err *err);
 
 /* The text form; @buf gets at most @len bytes. Returns the length. */
 size_t fwrec_format(const struct fwrec *rec, char *buf, size_t len);

@@ -25,13 +25,15 @@ static int parse_backend(json_t *root, struct fwconf *c, struct cni_err *err)
 		return r;
 	if (strcmp(b, "iptables") == 0) {
 		/* Same traffic, same result: brisk's nftables table serves it. */
-		log_warn("ipMasqBackend \"iptables\": brisk masquerades with nftables");
+		log_warn(
+			"ipMasqBackend \"iptables\": brisk masquerades with nftables");
 		c->backend_iptables = true;
 		return 0;
 	}
-	return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-			   "ipMasqBackend: \"%.40s\" is neither \"nftables\" nor \"iptables\"",
-			   b);
+	return cni_err_set(
+		err, CNI_ERR_CONFIG, EINVAL,
+		"ipMasqBackend: \"%.40s\" is neither \"nftables\" nor \"iptables\"",
+		b);
 }
 
 static int parse_exclude(json_t *root, struct fwconf *c, struct cni_err *err)
@@ -49,13 +51,15 @@ static int parse_exclude(json_t *root, struct fwconf *c, struct cni_err *err)
 		const char *s = json_string_value(v);
 
 		if (i >= FWCONF_MAX_EXCLUDE)
-			return cni_err_set(err, CNI_ERR_CONFIG, E2BIG,
-					   "ipMasqExclude: more than %d entries",
-					   FWCONF_MAX_EXCLUDE);
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, E2BIG,
+				"ipMasqExclude: more than %d entries",
+				FWCONF_MAX_EXCLUDE);
 		if (!s || ipnet_parse(s, &c->exclude[i]) < 0)
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "ipMasqExclude[%zu]: not a CIDR (\"10.0.0.0/8\")",
-					   i);
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"ipMasqExclude[%zu]: not a CIDR (\"10.0.0.0/8\")",
+				i);
 		c->n_exclude++;
 	}
 	return 0;
@@ -79,9 +83,10 @@ static int parse_proto(json_t *m, size_t i, uint8_t *ret, struct cni_err *err)
 	else if (strcasecmp(p, "sctp") == 0)
 		*ret = IPPROTO_SCTP;
 	else
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "%s.protocol: \"%.20s\" is not tcp, udp or sctp",
-				   ctx, p);
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"%s.protocol: \"%.20s\" is not tcp, udp or sctp", ctx,
+			p);
 	return 0;
 }
 
@@ -109,8 +114,8 @@ static int parse_one_port(json_t *m, size_t i, struct fwconf_port *ret,
 				   hp ? "containerPort" : "hostPort");
 	if (ip[0] && ipaddr_parse(ip, &ret->host_ip) < 0)
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "%s.hostIP: \"%s\" is not an IP address", ctx,
-				   ip);
+				   "%s.hostIP: \"%s\" is not an IP address",
+				   ctx, ip);
 	ret->host_port = (uint16_t)hp;
 	ret->cont_port = (uint16_t)cp;
 	return 0;
@@ -137,9 +142,10 @@ static int add_port(struct fwconf *c, const struct fwconf_port *p, size_t i,
 		if (q->cont_port == p->cont_port &&
 		    ipaddr_eq(&q->host_ip, &p->host_ip))
 			return 0; /* the same mapping twice */
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "runtimeConfig.portMappings[%zu]: host port %u is mapped twice",
-				   i, p->host_port);
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"runtimeConfig.portMappings[%zu]: host port %u is mapped twice",
+			i, p->host_port);
 	}
 	if (c->n_ports >= FWCONF_MAX_PORTS)
 		return cni_err_set(err, CNI_ERR_CONFIG, E2BIG,
@@ -157,8 +163,9 @@ int fwconf_parse_ports(json_t *pm, struct fwconf *c, struct cni_err *err)
 	int r;
 
 	if (!json_is_array(pm))
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "runtimeConfig.portMappings: expected an array");
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"runtimeConfig.portMappings: expected an array");
 	json_array_foreach(pm, i, m) {
 		r = parse_one_port(m, i, &p, err);
 		if (r == 0)
@@ -178,10 +185,10 @@ static int parse_portmap_keys(json_t *root, struct fwconf *c,
 	for (size_t i = 0; i < sizeof(iptables_only) / sizeof(*iptables_only);
 	     i++)
 		if (json_object_get(root, iptables_only[i]))
-			return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-					   ENOTSUP,
-					   "%s: a key of the portmap plugin's iptables rules, which brisk does not use",
-					   iptables_only[i]);
+			return cni_err_set(
+				err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
+				"%s: a key of the portmap plugin's iptables rules, which brisk does not use",
+				iptables_only[i]);
 	c->snat = true;
 	r = r ?: jget_bool(root, "", "snat", &c->snat, err);
 	r = r ?: jget_bool(root, "", "masqAll", &c->masq_all, err);

@@ -8,12 +8,16 @@
 
 bool fault_flag(const char *name)
 {
-	const char *want = getenv("BRISK_FAULT");
+	const char *p = getenv("BRISK_FAULT");
 	size_t len = strlen(name);
 
-	for (const char *p = want; p && *p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+	while (p && *p) {
 		if (strncmp(p, name, len) == 0 && (p[len] == ',' || !p[len]))
 			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
 	return false;
 }
 

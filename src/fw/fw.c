@@ -157,8 +157,8 @@ static int fw_del_each(struct fw *fw, const struct fw_elems *e,
 }
 
 /* One batch of @type over all of @e; 0 or the kernel's negative errno. */
-static int fw_del_batch(struct fw *fw, const struct fw_elems *e,
-			uint16_t type, struct netlink_ack *ack)
+static int fw_del_batch(struct fw *fw, const struct fw_elems *e, uint16_t type,
+			struct netlink_ack *ack)
 {
 	struct fw_batch b;
 	int r;
@@ -265,8 +265,8 @@ static int add_fail(struct fw *fw, const struct fw_elems *e,
 	return fw_ack_err(ack, err, "nftables: add %s", what);
 }
 
-static int add_or_restore(struct fw *fw, const struct fw_plan *p,
-			  bool restore, struct cni_err *err)
+static int add_or_restore(struct fw *fw, const struct fw_plan *p, bool restore,
+			  struct cni_err *err)
 {
 	struct netlink_ack ack;
 	struct fw_msgtag tag;

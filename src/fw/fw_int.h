@@ -21,8 +21,7 @@ uint32_t fw_next_seq(struct fw *fw);
 int fw_ack_err(const struct netlink_ack *ack, struct cni_err *err,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Remove @e's elements; absent ones are fine. */
-int fw_del_elems(struct fw *fw, const struct fw_elems *e,
-		 struct cni_err *err);
+int fw_del_elems(struct fw *fw, const struct fw_elems *e, struct cni_err *err);
 
 /* An element as the kernel reported it. */
 struct fw_got {

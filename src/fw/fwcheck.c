@@ -79,12 +79,14 @@ static int check_missing(struct fw *fw, const struct fw_elem *x,
 
 	fw_elem_describe(x, what, sizeof(what));
 	if (!table_exists(fw, family)) {
-		cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
-			    "nftables table %s %s is missing (was the ruleset flushed?)",
-			    family == NFPROTO_BRIDGE ? "bridge" : "inet",
-			    FW_TABLE);
-		cni_err_detail(err, "needed for the element %s; brisk restore puts every attachment's elements back",
-			       what);
+		cni_err_set(
+			err, CNI_ERR_INTERNAL, ENOENT,
+			"nftables table %s %s is missing (was the ruleset flushed?)",
+			family == NFPROTO_BRIDGE ? "bridge" : "inet", FW_TABLE);
+		cni_err_detail(
+			err,
+			"needed for the element %s; brisk restore puts every attachment's elements back",
+			what);
 		return -ENOENT;
 	}
 	return cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,

@@ -169,8 +169,8 @@ static int ct_collect(struct fw *fw, const struct fw_plan *p, int family,
 	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, (uint8_t)family);
 	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, IPPROTO_UDP);
 	nfct_set_attr(ct, v6 ? ATTR_REPL_IPV6_SRC : ATTR_REPL_IPV4_SRC, a->b);
-	r = ct_dump(fw, ct, family, 0,
-		    CT_FILTER_IP_SRC | CT_FILTER_PROTO_NUM, f);
+	r = ct_dump(fw, ct, family, 0, CT_FILTER_IP_SRC | CT_FILTER_PROTO_NUM,
+		    f);
 	nfct_destroy(ct);
 	return r;
 }
@@ -200,9 +200,10 @@ int fw_ct_flush(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
 	if (r == -EOPNOTSUPP || r == -EPROTONOSUPPORT || r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, -r,
-				   "conntrack: flush UDP entries of host ports: %s",
-				   strerror(-r));
+		return cni_err_set(
+			err, CNI_ERR_INTERNAL, -r,
+			"conntrack: flush UDP entries of host ports: %s",
+			strerror(-r));
 	log_debug("conntrack: flushed %zu UDP entries", f.n);
 	return 0;
 }

@@ -109,8 +109,8 @@ static void put_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
 }
 
 /* Look up R1 in @set; a map's value goes to R1 too (dreg 0: a plain set). */
-static void put_lookup(struct nftnl_rule *r, enum fw_set_id set,
-		       uint32_t dreg, uint32_t flags)
+static void put_lookup(struct nftnl_rule *r, enum fw_set_id set, uint32_t dreg,
+		       uint32_t flags)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 
@@ -132,7 +132,8 @@ static void put_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT,
+				   (uint32_t)verdict);
 		if (chain)
 			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
 	}
@@ -363,7 +364,11 @@ static const struct fw_chain inet_chains[] = {
 	  0,
 	  0,
 	  { rule_lo6_return, rule_hpip4, rule_hp4, rule_hpip6, rule_hp6 } },
-	{ "prerouting", "nat", NF_INET_PRE_ROUTING, -100, { rule_to_hostports } },
+	{ "prerouting",
+	  "nat",
+	  NF_INET_PRE_ROUTING,
+	  -100,
+	  { rule_to_hostports } },
 	{ "output", "nat", NF_INET_LOCAL_OUT, -100, { rule_to_hostports } },
 	{ "postrouting",
 	  "nat",
@@ -412,8 +417,7 @@ static void set_udata_host_order(struct nftnl_set *set)
 	nftnl_udata_buf_free(ud);
 }
 
-static void layout_set(struct fw_batch *b, const struct fw_set *s,
-		       uint32_t id)
+static void layout_set(struct fw_batch *b, const struct fw_set *s, uint32_t id)
 {
 	struct nftnl_set *set = nftnl_set_alloc();
 	uint8_t fields[NFT_REG32_COUNT] = { 0 };
@@ -443,8 +447,8 @@ static void layout_set(struct fw_batch *b, const struct fw_set *s,
 		nftnl_set_set_data(set, NFTNL_SET_DESC_CONCAT, fields,
 				   s->n_fields);
 	}
-	nlh = fw_batch_msg(b, NFT_MSG_NEWSET, s->family, NLM_F_CREATE, 1024,
-			   -1, 0);
+	nlh = fw_batch_msg(b, NFT_MSG_NEWSET, s->family, NLM_F_CREATE, 1024, -1,
+			   0);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, set);
 		fw_batch_done(b, nlh);

@@ -48,9 +48,10 @@ int fw_lock(struct fw *fw, struct cni_err *err)
 		if (e != EADDRINUSE || now_ms() >= deadline) {
 			close(fd);
 			if (e == EADDRINUSE)
-				return cni_err_set(err, CNI_ERR_TRY_AGAIN, e,
-						   "host port lock held by another call for %d s",
-						   FW_LOCK_TIMEOUT_MS / 1000);
+				return cni_err_set(
+					err, CNI_ERR_TRY_AGAIN, e,
+					"host port lock held by another call for %d s",
+					FW_LOCK_TIMEOUT_MS / 1000);
 			return cni_err_set(err, CNI_ERR_INTERNAL, e,
 					   "host port lock: bind");
 		}

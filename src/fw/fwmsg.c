@@ -36,28 +36,96 @@
 static const struct fw_set fw_sets[FW_N_SETS] = {
 	[FW_MASQ4] = { "masq4", NFPROTO_INET, 0, T_IPV4, 4, 0, 0, 0, { 0 } },
 	[FW_MASQ6] = { "masq6", NFPROTO_INET, 0, T_IPV6, 16, 0, 0, 0, { 0 } },
-	[FW_NOMASQ4] = { "nomasq4", NFPROTO_INET, IVL, CAT2(T_IPV4, T_IPV4), 8,
-			 0, 0, 2, { 4, 4 } },
-	[FW_NOMASQ6] = { "nomasq6", NFPROTO_INET, IVL, CAT2(T_IPV6, T_IPV6), 32,
-			 0, 0, 2, { 16, 16 } },
-	[FW_HP4] = { "hp4", NFPROTO_INET, NFT_SET_MAP, CAT2(T_PROTO, T_SERVICE),
-		     8, CAT2(T_IPV4, T_SERVICE), 8, 0, { 0 } },
-	[FW_HP6] = { "hp6", NFPROTO_INET, NFT_SET_MAP, CAT2(T_PROTO, T_SERVICE),
-		     8, CAT2(T_IPV6, T_SERVICE), 20, 0, { 0 } },
-	[FW_HPIP4] = { "hpip4", NFPROTO_INET, NFT_SET_MAP,
-		       CAT3(T_IPV4, T_PROTO, T_SERVICE), 12,
-		       CAT2(T_IPV4, T_SERVICE), 8, 0, { 0 } },
-	[FW_HPIP6] = { "hpip6", NFPROTO_INET, NFT_SET_MAP,
-		       CAT3(T_IPV6, T_PROTO, T_SERVICE), 24,
-		       CAT2(T_IPV6, T_SERVICE), 20, 0, { 0 } },
-	[FW_HPNAT4] = { "hpnat4", NFPROTO_INET, IVL, CAT2(T_IPV4, T_IPV4), 8,
-			0, 0, 2, { 4, 4 } },
-	[FW_HPNAT6] = { "hpnat6", NFPROTO_INET, IVL, CAT2(T_IPV6, T_IPV6), 32,
-			0, 0, 2, { 16, 16 } },
-	[FW_SPOOFCHK] = { "spoofchk", NFPROTO_BRIDGE, 0, T_IFNAME, IFNAMSIZ, 0,
-			  0, 0, { 0 } },
-	[FW_ALLOWED] = { "allowed", NFPROTO_BRIDGE, 0, CAT2(T_IFNAME, T_ETHER),
-			 IFNAMSIZ + 8, 0, 0, 0, { 0 } },
+	[FW_NOMASQ4] = { "nomasq4",
+			 NFPROTO_INET,
+			 IVL,
+			 CAT2(T_IPV4, T_IPV4),
+			 8,
+			 0,
+			 0,
+			 2,
+			 { 4, 4 } },
+	[FW_NOMASQ6] = { "nomasq6",
+			 NFPROTO_INET,
+			 IVL,
+			 CAT2(T_IPV6, T_IPV6),
+			 32,
+			 0,
+			 0,
+			 2,
+			 { 16, 16 } },
+	[FW_HP4] = { "hp4",
+		     NFPROTO_INET,
+		     NFT_SET_MAP,
+		     CAT2(T_PROTO, T_SERVICE),
+		     8,
+		     CAT2(T_IPV4, T_SERVICE),
+		     8,
+		     0,
+		     { 0 } },
+	[FW_HP6] = { "hp6",
+		     NFPROTO_INET,
+		     NFT_SET_MAP,
+		     CAT2(T_PROTO, T_SERVICE),
+		     8,
+		     CAT2(T_IPV6, T_SERVICE),
+		     20,
+		     0,
+		     { 0 } },
+	[FW_HPIP4] = { "hpip4",
+		       NFPROTO_INET,
+		       NFT_SET_MAP,
+		       CAT3(T_IPV4, T_PROTO, T_SERVICE),
+		       12,
+		       CAT2(T_IPV4, T_SERVICE),
+		       8,
+		       0,
+		       { 0 } },
+	[FW_HPIP6] = { "hpip6",
+		       NFPROTO_INET,
+		       NFT_SET_MAP,
+		       CAT3(T_IPV6, T_PROTO, T_SERVICE),
+		       24,
+		       CAT2(T_IPV6, T_SERVICE),
+		       20,
+		       0,
+		       { 0 } },
+	[FW_HPNAT4] = { "hpnat4",
+			NFPROTO_INET,
+			IVL,
+			CAT2(T_IPV4, T_IPV4),
+			8,
+			0,
+			0,
+			2,
+			{ 4, 4 } },
+	[FW_HPNAT6] = { "hpnat6",
+			NFPROTO_INET,
+			IVL,
+			CAT2(T_IPV6, T_IPV6),
+			32,
+			0,
+			0,
+			2,
+			{ 16, 16 } },
+	[FW_SPOOFCHK] = { "spoofchk",
+			  NFPROTO_BRIDGE,
+			  0,
+			  T_IFNAME,
+			  IFNAMSIZ,
+			  0,
+			  0,
+			  0,
+			  { 0 } },
+	[FW_ALLOWED] = { "allowed",
+			 NFPROTO_BRIDGE,
+			 0,
+			 CAT2(T_IFNAME, T_ETHER),
+			 IFNAMSIZ + 8,
+			 0,
+			 0,
+			 0,
+			 { 0 } },
 };
 
 const struct fw_set *fw_set_get(enum fw_set_id id)
@@ -254,8 +322,8 @@ void fw_elems_free(struct fw_elems *e)
 
 static const char *proto_name(uint8_t p)
 {
-	return p == IPPROTO_TCP ? "tcp" :
-	       p == IPPROTO_UDP ? "udp" :
+	return p == IPPROTO_TCP	 ? "tcp" :
+	       p == IPPROTO_UDP	 ? "udp" :
 	       p == IPPROTO_SCTP ? "sctp" :
 				   "?";
 }
@@ -378,8 +446,8 @@ bool fw_batch_finish(struct fw_batch *b, bool commit)
 {
 	if (b->open && commit &&
 	    batch_reserve(b, NLMSG_ALIGN(sizeof(struct nlmsghdr) + 4))) {
-		struct nlmsghdr *nlh =
-			nftnl_batch_end(b->buf + b->len, b->first_seq + b->count);
+		struct nlmsghdr *nlh = nftnl_batch_end(b->buf + b->len,
+						       b->first_seq + b->count);
 
 		b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
@@ -387,20 +455,18 @@ bool fw_batch_finish(struct fw_batch *b, bool commit)
 	return !b->oom;
 }
 
-struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type,
-			      uint8_t family, uint16_t flags, size_t max,
-			      int elem, int n_elems)
+struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type, uint8_t family,
+			      uint16_t flags, size_t max, int elem, int n_elems)
 {
 	struct nlmsghdr *nlh;
 
 	if (!batch_reserve(b, max))
 		return NULL;
 	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, family,
-				    NLM_F_ACK | flags,
-				    b->first_seq + b->count);
-	b->tags[b->count] = (struct fw_msgtag){
-		elem, n_elems, elem < 0 ? FW_TAG_LAYOUT : FW_TAG_ELEMS
-	};
+				    NLM_F_ACK | flags, b->first_seq + b->count);
+	b->tags[b->count] =
+		(struct fw_msgtag){ elem, n_elems,
+				    elem < 0 ? FW_TAG_LAYOUT : FW_TAG_ELEMS };
 	b->count++;
 	return nlh;
 }
@@ -429,8 +495,8 @@ static struct nftnl_set *set_ref(const struct fw_set *s)
 	return set;
 }
 
-static int elem_add_to(struct nftnl_set *set, const struct fw_elem *x,
-		       bool new, const char *owner)
+static int elem_add_to(struct nftnl_set *set, const struct fw_elem *x, bool new,
+		       const char *owner)
 {
 	const struct fw_set *s = &fw_sets[x->set];
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
@@ -445,7 +511,7 @@ static int elem_add_to(struct nftnl_set *set, const struct fw_elem *x,
 	if (new && s->data_len)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, x->data,
 				   s->data_len);
-	if (new && owner && *owner) {
+	if (new &&owner &&*owner) {
 		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 		if (!ud) {
 			nftnl_set_elem_free(e);
@@ -481,8 +547,8 @@ static void elems_fix_list(struct nlmsghdr *nlh)
 
 /* One message for elements [from, to) of one set. */
 static void msg_elems_one(struct fw_batch *b, const struct fw_elems *el,
-			  size_t from, size_t to, uint16_t type,
-			  uint16_t flags, const char *owner)
+			  size_t from, size_t to, uint16_t type, uint16_t flags,
+			  const char *owner)
 {
 	const struct fw_set *s = &fw_sets[el->v[from].set];
 	bool new = type == NFT_MSG_NEWSETELEM;

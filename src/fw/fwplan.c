@@ -44,7 +44,8 @@ void fw_nets_reduce(struct ipnet *nets, size_t *n)
 	 * enough.
 	 */
 	for (size_t i = 0; i < *n; i++) {
-		if (out > 0 && nets[out - 1].addr.family == nets[i].addr.family &&
+		if (out > 0 &&
+		    nets[out - 1].addr.family == nets[i].addr.family &&
 		    ipnet_contains(&nets[out - 1], &nets[i].addr))
 			continue;
 		nets[out++] = nets[i];

@@ -122,8 +122,8 @@ int fw_get_elem(struct fw *fw, const struct fw_elem *x, struct fw_got *ret,
 
 static const char *proto_str(uint8_t p)
 {
-	return p == IPPROTO_TCP ? "tcp" :
-	       p == IPPROTO_UDP ? "udp" :
+	return p == IPPROTO_TCP	 ? "tcp" :
+	       p == IPPROTO_UDP	 ? "udp" :
 	       p == IPPROTO_SCTP ? "sctp" :
 				   "?";
 }
@@ -220,7 +220,7 @@ static int wild_elem_cb(const struct fw_got *g, void *data)
 static int wild_cb(const struct nlmsghdr *nlh, void *data)
 {
 	return fw_parse_elems(nlh, wild_elem_cb, data) < 0 ? MNL_CB_ERROR :
-							      MNL_CB_OK;
+							     MNL_CB_OK;
 }
 
 static bool has_set(const struct fw_elems *e, enum fw_set_id id)
@@ -239,7 +239,8 @@ int fw_check_wildcards(struct fw *fw, const struct fw_elems *e,
 	char theirs[160];
 
 	for (int v6 = 0; v6 < 2; v6++) {
-		struct wild_ctx w = { .e = e, .family = v6 ? AF_INET6 : AF_INET };
+		struct wild_ctx w = { .e = e,
+				      .family = v6 ? AF_INET6 : AF_INET };
 		struct nlmsghdr *nlh;
 		int r;
 
@@ -253,8 +254,9 @@ int fw_check_wildcards(struct fw *fw, const struct fw_elems *e,
 		r = netlink_dump(&fw->nl, nlh, wild_cb, &w, &ack);
 		/* No table yet: nobody holds anything. */
 		if (r < 0 && r != -ENOENT)
-			return fw_ack_err(&ack, err, "nftables: list %s",
-					  fw_set_get(v6 ? FW_HPIP6 : FW_HPIP4)->name);
+			return fw_ack_err(
+				&ack, err, "nftables: list %s",
+				fw_set_get(v6 ? FW_HPIP6 : FW_HPIP4)->name);
 		if (w.mine) {
 			fw_elem_describe(&w.theirs, theirs, sizeof(theirs));
 			return conflict_err(w.mine, w.holder, theirs, err);

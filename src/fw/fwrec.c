@@ -69,7 +69,8 @@ size_t fwrec_format(const struct fwrec *rec, char *buf, size_t len)
 	for (size_t i = 0; i < p->n_addrs; i++)
 		n = put(buf, len, n, "addr %s\n", ipaddr_fmt(&p->addrs[i], a));
 	for (size_t i = 0; i < p->n_nomasq; i++)
-		n = put(buf, len, n, "nomasq %s\n", ipnet_fmt(&p->nomasq[i], a));
+		n = put(buf, len, n, "nomasq %s\n",
+			ipnet_fmt(&p->nomasq[i], a));
 	for (size_t i = 0; i < p->n_hpnat; i++)
 		n = put(buf, len, n, "hpnat %s\n", ipnet_fmt(&p->hpnat[i], a));
 	for (size_t i = 0; i < p->n_ports; i++) {
@@ -92,7 +93,8 @@ static bool word_ok(const char *s, size_t max)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (len == 0 || len > max || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
 		return false;
 	for (const char *c = s; *c; c++)
 		if (*c <= ' ' || *c == 0x7f || *c == ':' || *c == '/')
@@ -177,7 +179,8 @@ static int parse_line(char *line, struct fwrec *rec)
 		return (void)memcpy(rec->ifname, arg, strlen(arg) + 1), 0;
 	if (strcmp(line, "owner") == 0 && strlen(arg) < FW_OWNER_MAX)
 		return (void)memcpy(p->owner, arg, strlen(arg) + 1), 0;
-	if (strcmp(line, "masq") == 0 && (!strcmp(arg, "0") || !strcmp(arg, "1")))
+	if (strcmp(line, "masq") == 0 &&
+	    (!strcmp(arg, "0") || !strcmp(arg, "1")))
 		return (void)(p->masq = arg[0] == '1'), 0;
 	if (strcmp(line, "addr") == 0 && p->n_addrs < FW_MAX_ADDRS)
 		return ipaddr_parse(arg, &p->addrs[p->n_addrs++]);
@@ -246,7 +249,8 @@ static int open_dir(int atfd, const char *name, bool create, mode_t mode)
 		return fd < 0 ? -errno : fd;
 	if (mkdirat(atfd, name, mode) < 0 && errno != EEXIST)
 		return -errno;
-	fd = openat(atfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(atfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -276,9 +280,10 @@ int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 		if (sub == -ENOENT && !create)
 			return 0;
 		if (sub < 0)
-			return cni_err_set(err, CNI_ERR_IO, -sub,
-					   "firewall records: cannot open %.100s/.brisk/%s/fw",
-					   data_dir, network);
+			return cni_err_set(
+				err, CNI_ERR_IO, -sub,
+				"firewall records: cannot open %.100s/.brisk/%s/fw",
+				data_dir, network);
 		close(fd);
 		fd = sub;
 	}
@@ -296,7 +301,8 @@ int fwrec_save(int dirfd, const struct fwrec *rec, struct cni_err *err)
 	int fd;
 
 	if (!buf)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	len = fwrec_format(rec, buf, FWREC_MAX_BYTES);
 	if (len >= FWREC_MAX_BYTES)
 		return cni_err_set(err, CNI_ERR_INTERNAL, E2BIG,
@@ -316,7 +322,8 @@ int fwrec_save(int dirfd, const struct fwrec *rec, struct cni_err *err)
 
 		unlinkat(dirfd, tmp, 0);
 		return cni_err_set(err, CNI_ERR_IO, e,
-				   "firewall record: cannot write %.100s", name);
+				   "firewall record: cannot write %.100s",
+				   name);
 	}
 	return 0;
 }
@@ -348,8 +355,8 @@ static int read_small(int dirfd, const char *name, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int fwrec_load(int dirfd, const char *id, const char *ifname,
-	       struct fwrec *ret, bool *ret_found, struct cni_err *err)
+int fwrec_load(int dirfd, const char *id, const char *ifname, struct fwrec *ret,
+	       bool *ret_found, struct cni_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	char name[NAME_MAX + 1];
@@ -363,12 +370,14 @@ int fwrec_load(int dirfd, const char *id, const char *ifname,
 		return 0;
 	if (r == 0)
 		r = fwrec_parse(buf, len, ret);
-	if (r == 0 && (strcmp(ret->id, id) != 0 || strcmp(ret->ifname, ifname) != 0))
+	if (r == 0 &&
+	    (strcmp(ret->id, id) != 0 || strcmp(ret->ifname, ifname) != 0))
 		r = -EEXIST;
 	if (r < 0)
-		return cni_err_set(err, CNI_ERR_IO, -r,
-				   "firewall record %.100s: unreadable or not %s's",
-				   name, ifname);
+		return cni_err_set(
+			err, CNI_ERR_IO, -r,
+			"firewall record %.100s: unreadable or not %s's", name,
+			ifname);
 	*ret_found = true;
 	return 0;
 }
@@ -381,7 +390,8 @@ int fwrec_remove(int dirfd, const char *id, const char *ifname,
 	rec_name(id, ifname, name);
 	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
 		return cni_err_set(err, CNI_ERR_IO, errno,
-				   "firewall record: cannot remove %.100s", name);
+				   "firewall record: cannot remove %.100s",
+				   name);
 	return 0;
 }
 
@@ -395,8 +405,8 @@ static void drop_stale_tmp(int dirfd, const char *name)
 		unlinkat(dirfd, name, 0);
 }
 
-int fwrec_list(int dirfd, int (*fn)(struct fwrec *rec, void *data),
-	       void *data, struct cni_err *err)
+int fwrec_list(int dirfd, int (*fn)(struct fwrec *rec, void *data), void *data,
+	       struct cni_err *err)
 {
 	_cleanup_free_ struct fwrec *rec = malloc(sizeof(*rec));
 	struct dirent *de;

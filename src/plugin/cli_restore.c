@@ -122,7 +122,8 @@ int cli_restore_main(int argc, char **argv)
 	if (r != 0)
 		return r < 0 ? 0 : r;
 	if (fw_open(&c.fw, &err) < 0) {
-		fprintf(stderr, "brisk restore: %s (%s)\n", err.msg, err.details);
+		fprintf(stderr, "brisk restore: %s (%s)\n", err.msg,
+			err.details);
 		return 1;
 	}
 	r = net ? cli_restore_network(&c, dir, net) : cli_restore_all(&c, dir);

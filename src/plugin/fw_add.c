@@ -40,9 +40,10 @@ static int plan_add_net(struct ipnet *v, size_t *n, const struct ipnet *x,
 			struct cni_err *err)
 {
 	if (*n >= FW_MAX_NETS)
-		return cni_err_set(err, CNI_ERR_CONFIG, E2BIG,
-				   "too many subnets and ipMasqExclude entries (at most %d)",
-				   FW_MAX_NETS);
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, E2BIG,
+			"too many subnets and ipMasqExclude entries (at most %d)",
+			FW_MAX_NETS);
 	v[(*n)++] = *x;
 	return 0;
 }
@@ -55,7 +56,8 @@ static int plan_subnets(const struct netconf *c, const struct result *res,
 
 	for (size_t i = 0; i < c->ipam.n_sets && r == 0; i++)
 		for (size_t j = 0; j < c->ipam.sets[i].n && r == 0; j++)
-			r = plan_add_net(v, n, &c->ipam.sets[i].r[j].subnet, err);
+			r = plan_add_net(v, n, &c->ipam.sets[i].r[j].subnet,
+					 err);
 	for (int i = 0; i < res->n_ips && r == 0; i++)
 		r = plan_add_net(v, n, &res->ips[i].addr, err);
 	return r;
@@ -69,7 +71,8 @@ static int plan_masq(const struct netconf *c, const struct result *res,
 	p->masq = c->ip_masq;
 	r = plan_subnets(c, res, p->nomasq, &p->n_nomasq, err);
 	for (size_t i = 0; i < c->fw.n_exclude && r == 0; i++)
-		r = plan_add_net(p->nomasq, &p->n_nomasq, &c->fw.exclude[i], err);
+		r = plan_add_net(p->nomasq, &p->n_nomasq, &c->fw.exclude[i],
+				 err);
 	fw_nets_reduce(p->nomasq, &p->n_nomasq);
 	return r;
 }
@@ -82,9 +85,13 @@ static int plan_port(const struct fwconf_port *in, size_t i, struct fw_plan *p,
 	struct fw_port *pm = &p->ports[p->n_ports];
 
 	if (fam ? !fw_plan_addr(p, fam) : p->n_addrs == 0)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "runtimeConfig.portMappings[%zu]: the container has no %saddress to map to",
-				   i, fam == AF_INET ? "IPv4 " : fam ? "IPv6 " : "");
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"runtimeConfig.portMappings[%zu]: the container has no %saddress to map to",
+			i,
+			fam == AF_INET ? "IPv4 " :
+			fam	       ? "IPv6 " :
+					 "");
 	pm->proto = in->proto;
 	pm->host_port = in->host_port;
 	pm->cont_port = in->cont_port;
@@ -154,9 +161,11 @@ static int add_drop_leftover(struct fw *fw, int dfd, struct fwrec *rec,
 	r = fwrec_load(dfd, env->container_id, env->ifname, rec, &found, err);
 	if (r < 0 || !found)
 		return r;
-	log_info("removing the leftover firewall elements of %s", rec->plan.owner);
+	log_info("removing the leftover firewall elements of %s",
+		 rec->plan.owner);
 	r = fw_del(fw, &rec->plan, err);
-	return r < 0 ? r : fwrec_remove(dfd, env->container_id, env->ifname, err);
+	return r < 0 ? r :
+		       fwrec_remove(dfd, env->container_id, env->ifname, err);
 }
 
 /* Record first, then commit: a kill between leaves a record DEL can use. */
@@ -169,7 +178,8 @@ static int add_commit(struct add_state *s, struct fw *fw, struct cni_err *err)
 	int r;
 
 	if (!rec)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = fwrec_dir_open(fwstep_data_dir(s->a.conf), s->a.conf->name, true,
 			   &dfd, err);
 	if (r == 0)

@@ -35,7 +35,8 @@ int fwstep_forget(const char *data_dir, const char *network, const char *id,
 	int r;
 
 	if (!rec)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = fwrec_dir_open(data_dir, network, false, &dfd, err);
 	if (r < 0 || dfd < 0)
 		return r;
@@ -67,7 +68,8 @@ int fwstep_check(const struct cni_env *env, const struct netconf *c,
 	int r;
 
 	if (!rec)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = fwrec_dir_open(fwstep_data_dir(c), c->name, false, &dfd, err);
 	if (r == 0 && dfd >= 0)
 		r = fwrec_load(dfd, env->container_id, env->ifname, rec, &found,
@@ -76,8 +78,9 @@ int fwstep_check(const struct cni_env *env, const struct netconf *c,
 		return r;
 	if (!found)
 		return fwstep_needed(c) ?
-			       cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
-					   "firewall: no record of this attachment's nftables elements") :
+			       cni_err_set(
+				       err, CNI_ERR_INTERNAL, ENOENT,
+				       "firewall: no record of this attachment's nftables elements") :
 			       0;
 	r = fw_open(&fw, err);
 	if (r == 0)
@@ -102,10 +105,13 @@ static bool gc_fw_valid(json_t *valid, const char *id, const char *ifname)
 	json_t *v;
 
 	json_array_foreach(valid, i, v) {
-		const char *vid = json_string_value(json_object_get(v, "containerID"));
-		const char *vif = json_string_value(json_object_get(v, "ifname"));
+		const char *vid =
+			json_string_value(json_object_get(v, "containerID"));
+		const char *vif =
+			json_string_value(json_object_get(v, "ifname"));
 
-		if (vid && vif && strcmp(vid, id) == 0 && strcmp(vif, ifname) == 0)
+		if (vid && vif && strcmp(vid, id) == 0 &&
+		    strcmp(vif, ifname) == 0)
 			return true;
 	}
 	return false;

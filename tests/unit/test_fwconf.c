@@ -111,7 +111,8 @@ static void test_ports(void **state)
 
 static void test_errors(void **state)
 {
-	parse_fails("{\"ipMasqBackend\":\"pf\"}", CNI_ERR_CONFIG, "ipMasqBackend");
+	parse_fails("{\"ipMasqBackend\":\"pf\"}", CNI_ERR_CONFIG,
+		    "ipMasqBackend");
 	parse_fails("{\"ipMasqBackend\":1}", CNI_ERR_CONFIG, "ipMasqBackend");
 	parse_fails("{\"ipMasqExclude\":[\"10.0.0.0\"]}", CNI_ERR_CONFIG,
 		    "ipMasqExclude[0]");
@@ -134,9 +135,10 @@ static void test_errors(void **state)
 	parse_fails("{\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":65536,"
 		    "\"containerPort\":1}]}}",
 		    CNI_ERR_CONFIG, "portMappings[0].hostPort");
-	parse_fails("{\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":\"80\","
-		    "\"containerPort\":1}]}}",
-		    CNI_ERR_CONFIG, "hostPort");
+	parse_fails(
+		"{\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":\"80\","
+		"\"containerPort\":1}]}}",
+		CNI_ERR_CONFIG, "hostPort");
 	parse_fails("{\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,"
 		    "\"containerPort\":1,\"protocol\":\"icmp\"}]}}",
 		    CNI_ERR_CONFIG, "protocol");
@@ -144,10 +146,12 @@ static void test_errors(void **state)
 		    "\"containerPort\":1,\"hostIP\":\"10.0.0.1/8\"}]}}",
 		    CNI_ERR_CONFIG, "hostIP");
 	/* A host IP and every address, same port: one would lose. */
-	parse_fails("{\"runtimeConfig\":{\"portMappings\":["
-		    "{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"10.0.0.1\"},"
-		    "{\"hostPort\":80,\"containerPort\":1}]}}",
-		    CNI_ERR_CONFIG, "portMappings[1]: host port 80 is mapped twice");
+	parse_fails(
+		"{\"runtimeConfig\":{\"portMappings\":["
+		"{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"10.0.0.1\"},"
+		"{\"hostPort\":80,\"containerPort\":1}]}}",
+		CNI_ERR_CONFIG,
+		"portMappings[1]: host port 80 is mapped twice");
 }
 
 static void test_other_plugin(void **state)

@@ -89,9 +89,9 @@ static struct nftnl_rule *parse_rule(const struct nlmsghdr *nlh)
 
 static void test_layout_inet(void **state)
 {
-	static const char *const sets[] = { "masq4",  "masq6",	"nomasq4",
+	static const char *const sets[] = { "masq4",   "masq6", "nomasq4",
 					    "nomasq6", "hp4",	"hp6",
-					    "hpip4",  "hpip6",	"hpnat4",
+					    "hpip4",   "hpip6", "hpnat4",
 					    "hpnat6" };
 	struct fw_batch b;
 	struct msgs ms;
@@ -110,8 +110,10 @@ static void test_layout_inet(void **state)
 
 		assert_int_equal(ms.m[2 + i]->nlmsg_type, T(NFT_MSG_NEWSET));
 		assert_int_equal(nftnl_set_nlmsg_parse(ms.m[2 + i], s), 0);
-		assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), sets[i]);
-		assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_TABLE), "brisk");
+		assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME),
+				    sets[i]);
+		assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_TABLE),
+				    "brisk");
 		assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN),
 				 fw_set_get(i)->key_len);
 		assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
@@ -126,7 +128,8 @@ static void test_layout_inet(void **state)
 		assert_int_equal(nftnl_chain_nlmsg_parse(ms.m[15], c), 0);
 		assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
 				    "postrouting");
-		assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "nat");
+		assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE),
+				    "nat");
 		assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM),
 				 NF_INET_POST_ROUTING);
 		assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), 100);
@@ -211,7 +214,8 @@ static void plan_fill(struct fw_plan *p)
 
 static void test_elems_of(void **state)
 {
-	static const int per_set[FW_N_SETS] = { 1, 1, 2, 1, 1, 1, 1, 0, 2, 1, 1, 1 };
+	static const int per_set[FW_N_SETS] = { 1, 1, 2, 1, 1, 1,
+						1, 0, 2, 1, 1, 1 };
 	struct fw_plan *p = calloc(1, sizeof(*p));
 	struct fw_elems e;
 	int count[FW_N_SETS] = { 0 };
@@ -413,12 +417,14 @@ static void test_many_elements(void **state)
 	p->masq = true;
 	for (int i = 0; i < 8; i++) {
 		p->addrs[i].family = AF_INET;
-		memcpy(p->addrs[i].b, (uint8_t[]){ 10, 0, 0, (uint8_t)(i + 2) }, 4);
+		memcpy(p->addrs[i].b, (uint8_t[]){ 10, 0, 0, (uint8_t)(i + 2) },
+		       4);
 	}
 	p->n_addrs = 8;
 	for (int i = 0; i < 40; i++) {
 		p->nomasq[i].addr.family = AF_INET;
-		memcpy(p->nomasq[i].addr.b, (uint8_t[]){ 10, (uint8_t)i, 0, 0 }, 4);
+		memcpy(p->nomasq[i].addr.b, (uint8_t[]){ 10, (uint8_t)i, 0, 0 },
+		       4);
 		p->nomasq[i].prefixlen = 16;
 	}
 	p->n_nomasq = 40;
@@ -438,10 +444,10 @@ static void test_many_elements(void **state)
 
 static void test_nets_reduce(void **state)
 {
-	static const char *const in[] = { "10.1.2.0/24", "fd00::/8", "10.0.0.0/8",
-					  "192.168.1.7/24", "fd00:1::/64",
-					  "192.168.0.0/16", "172.16.0.0/12",
-					  "10.200.0.0/16" };
+	static const char *const in[] = { "10.1.2.0/24",   "fd00::/8",
+					  "10.0.0.0/8",	   "192.168.1.7/24",
+					  "fd00:1::/64",   "192.168.0.0/16",
+					  "172.16.0.0/12", "10.200.0.0/16" };
 	static const char *const want[] = { "10.0.0.0/8", "172.16.0.0/12",
 					    "192.168.0.0/16", "fd00::/8" };
 	struct ipnet nets[8];

@@ -99,7 +99,8 @@ static void test_parse_errors(void **state)
 		struct fwrec *r = calloc(1, sizeof(*r));
 
 		assert_int_not_equal(fwrec_parse(HEAD "\0masq 1\n",
-						 sizeof(HEAD "\0masq 1\n") - 1, r),
+						 sizeof(HEAD "\0masq 1\n") - 1,
+						 r),
 				     0);
 		free(r);
 	}
@@ -155,14 +156,16 @@ static void test_files(void **state)
 	snprintf(path, sizeof(path), "%s/.brisk/net/fw", tmpdir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	assert_int_equal(fwrec_load(dfd, "ctr-1", "eth0", got, &found, &err), 0);
+	assert_int_equal(fwrec_load(dfd, "ctr-1", "eth0", got, &found, &err),
+			 0);
 	assert_false(found);
 
 	assert_int_equal(fwrec_save(dfd, a, &err), 0);
 	snprintf(path, sizeof(path), "%s/.brisk/net/fw/ctr-1:eth0", tmpdir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(fwrec_load(dfd, "ctr-1", "eth0", got, &found, &err), 0);
+	assert_int_equal(fwrec_load(dfd, "ctr-1", "eth0", got, &found, &err),
+			 0);
 	assert_true(found);
 	assert_memory_equal(&a->plan, &got->plan, sizeof(a->plan));
 
@@ -219,7 +222,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_symlinks, setup,
+						teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);
