@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "brisk/fw.h"
+#include "brisk/fwplan.h"
 
 /* Message types of newer kernels than the headers we build with. */
 #define FW_MSG_DESTROYSETELEM 30 /* Linux 6.3: delete, absent is fine */

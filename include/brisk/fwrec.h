@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "brisk/err.h"
-#include "brisk/fw.h"
+#include "brisk/fwplan.h"
 
 #define FWREC_ID_MAX 1024
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "brisk/fault.h"
+#include "brisk/fw.h"
 #include "brisk/fwmsg.h"
 #include "brisk/log.h"
 #include "fw_int.h"

@@ -5,8 +5,12 @@
 
 #include <stdarg.h>
 
-#include "brisk/fw.h"
+#include "brisk/err.h"
 #include "brisk/fwmsg.h"
+#include "brisk/netlink.h"
+
+/* Not fw.h: fw.c includes this file, and units must not include in a circle. */
+struct fw;
 
 /*
  * Close @b (with its end message when @commit) and send it on @fw's

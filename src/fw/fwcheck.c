@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "brisk/fw.h"
 #include "fw_int.h"
 
 struct check_ctx {

@@ -17,6 +17,7 @@
 
 #include "brisk/grow.h"
 #include "brisk/log.h"
+#include "brisk/fw.h"
 #include "fw_int.h"
 
 /* The kernel's CTA_FILTER_FLAG bits (net/netfilter/nf_internals.h). */

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "brisk/fw.h"
+#include "brisk/fwplan.h"
 
 bool fw_plan_is_empty(const struct fw_plan *p)
 {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "brisk/fw.h"
 #include "fw_int.h"
 
 static int udata_cb(const struct nftnl_udata *attr, void *data)

@@ -18,6 +18,7 @@
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
 #include "brisk/cni.h"
+#include "brisk/fw.h"
 #include "brisk/fwrec.h"
 
 #define CLI_RESTORE_USAGE \

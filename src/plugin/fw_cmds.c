@@ -169,6 +169,9 @@ int fwstep_status(const struct netconf *c, struct cni_err *err)
 	bool inet = c->ip_masq || may_map_ports(c);
 	int r;
 
+	/* As another plugin's IPAM, its ipMasq is not brisk's business. */
+	if (strcmp(c->type, "brisk") != 0 && strcmp(c->type, "bridge") != 0)
+		return 0;
 	if (!inet && !c->mac_spoofchk)
 		return 0;
 	r = fw_open(&fw, err);
