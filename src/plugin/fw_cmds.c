@@ -58,6 +58,38 @@ int fwstep_del(const struct cni_env *env, const struct netconf *c,
 			     env->ifname, err);
 }
 
+static bool plan_has_port(const struct fw_plan *p, const struct fwconf_port *m)
+{
+	for (size_t i = 0; i < p->n_ports; i++)
+		if (p->ports[i].proto == m->proto &&
+		    p->ports[i].host_port == m->host_port &&
+		    p->ports[i].cont_port == m->cont_port &&
+		    ipaddr_eq(&p->ports[i].host_ip, &m->host_ip))
+			return true;
+	return false;
+}
+
+/* What the config asks for must be what ADD recorded. */
+static int check_conf(const struct netconf *c, const struct fw_plan *p,
+		      struct cni_err *err)
+{
+	if (c->ip_masq && !p->masq)
+		return cni_err_set(
+			err, CNI_ERR_INTERNAL, ENOENT,
+			"ipMasq: this attachment is not masqueraded");
+	if (c->mac_spoofchk && !p->spoof_ifname[0])
+		return cni_err_set(
+			err, CNI_ERR_INTERNAL, ENOENT,
+			"macspoofchk: this attachment has no MAC check");
+	for (size_t i = 0; i < c->fw.n_ports; i++)
+		if (!plan_has_port(p, &c->fw.ports[i]))
+			return cni_err_set(
+				err, CNI_ERR_INTERNAL, ENOENT,
+				"runtimeConfig.portMappings[%zu]: host port %u is not mapped for this attachment",
+				i, c->fw.ports[i].host_port);
+	return 0;
+}
+
 int fwstep_check(const struct cni_env *env, const struct netconf *c,
 		 struct cni_err *err)
 {
@@ -82,7 +114,9 @@ int fwstep_check(const struct cni_env *env, const struct netconf *c,
 				       err, CNI_ERR_INTERNAL, ENOENT,
 				       "firewall: no record of this attachment's nftables elements") :
 			       0;
-	r = fw_open(&fw, err);
+	r = check_conf(c, &rec->plan, err);
+	if (r == 0)
+		r = fw_open(&fw, err);
 	if (r == 0)
 		r = fw_check(&fw, &rec->plan, err);
 	fw_close(&fw);
