@@ -221,9 +221,12 @@ static int add_port_extras(struct add_state *s, struct fw *fw,
 
 	if (s->fw.n_ports == 0)
 		return 0;
-	/* A container reaching its own host port comes back through its port. */
+	/*
+	 * A container reaching its own host port comes back through its
+	 * port. The container end's link is the host end's ifindex.
+	 */
 	if (!s->a.conf->hairpin)
-		r = add_hairpin(s, err);
+		r = link_set_hairpin(&s->a.host, s->cont.peer, true, err);
 	/* 127.0.0.1 may leave through the bridge only with route_localnet. */
 	if (r == 0 && s->a.conf->fw.snat && fw_plan_addr(&s->fw, AF_INET)) {
 		snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet",
