@@ -23,7 +23,11 @@ struct fw_port {
 	uint8_t proto;
 	uint16_t host_port;
 	uint16_t cont_port;
-	struct ipaddr host_ip; /* family 0: every local address */
+	/*
+	 * family 0: every local address of both families; 0.0.0.0 or ::
+	 * (as portmap): every local address of that family.
+	 */
+	struct ipaddr host_ip;
 };
 
 /* What one attachment puts into brisk's tables. */
@@ -42,6 +46,9 @@ struct fw_plan {
 	char spoof_ifname[IFNAMSIZ]; /* host veth with the MAC check, or "" */
 	uint8_t spoof_mac[6]; /* the only source MAC allowed in from it */
 };
+
+/* True when @pm takes every local address (of its family, if it has one). */
+bool fw_port_is_wildcard(const struct fw_port *pm);
 
 /* True when @p puts anything into the tables. */
 bool fw_plan_is_empty(const struct fw_plan *p);

@@ -121,13 +121,26 @@ static int parse_one_port(json_t *m, size_t i, struct fwconf_port *ret,
 	return 0;
 }
 
+/* 0.0.0.0 and :: stand for every address of their family, as in portmap. */
+static bool ip_is_any(const struct ipaddr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->b, zero, ipaddr_len(a->family)) == 0;
+}
+
 /* Same protocol and port, and host IPs that meet (none means all). */
 static bool ports_overlap(const struct fwconf_port *a,
 			  const struct fwconf_port *b)
 {
-	return a->proto == b->proto && a->host_port == b->host_port &&
-	       (!a->host_ip.family || !b->host_ip.family ||
-		ipaddr_eq(&a->host_ip, &b->host_ip));
+	const struct ipaddr *x = &a->host_ip, *y = &b->host_ip;
+
+	if (a->proto != b->proto || a->host_port != b->host_port)
+		return false;
+	if (!x->family || !y->family)
+		return true;
+	return x->family == y->family &&
+	       (ip_is_any(x) || ip_is_any(y) || ipaddr_eq(x, y));
 }
 
 /* Add @p unless it repeats an earlier one; an overlap is code 7. */

@@ -233,7 +233,7 @@ static int elems_port(const struct fw_plan *p, size_t i, int fam,
 
 	if (!to || (pm->host_ip.family && pm->host_ip.family != fam))
 		return 0;
-	if (!pm->host_ip.family) {
+	if (fw_port_is_wildcard(pm)) {
 		x = elem_new(e, v6 ? FW_HP6 : FW_HP4, fam);
 		if (!x)
 			return -ENOMEM;
@@ -266,7 +266,7 @@ static int elems_ports(const struct fw_plan *p, struct fw_elems *e)
 
 	for (size_t o = 0; o < ARRAY_SIZE(order) && r == 0; o++)
 		for (size_t i = 0; i < p->n_ports && r == 0; i++)
-			if ((p->ports[i].host_ip.family != 0) ==
+			if (!fw_port_is_wildcard(&p->ports[i]) ==
 			    order[o].with_ip)
 				r = elems_port(p, i, order[o].fam, e);
 	for (int fam = AF_INET; fam && r == 0;

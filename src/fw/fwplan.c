@@ -4,6 +4,14 @@
 
 #include "brisk/fwplan.h"
 
+bool fw_port_is_wildcard(const struct fw_port *pm)
+{
+	static const uint8_t zero[16];
+
+	return !pm->host_ip.family ||
+	       memcmp(pm->host_ip.b, zero, ipaddr_len(pm->host_ip.family)) == 0;
+}
+
 bool fw_plan_is_empty(const struct fw_plan *p)
 {
 	return !p->masq && p->n_ports == 0 && !p->spoof_ifname[0];

@@ -27,7 +27,8 @@ ip -n "$HOST" link add far0 type veth peer name far0 netns "$FAR" &&
 serve "$FAR" 8080 far
 
 MAPS='[{"hostPort": 8080, "containerPort": 80},
-       {"hostPort": 8081, "containerPort": 81, "protocol": "TCP", "hostIP": "192.0.2.1"}]'
+       {"hostPort": 8081, "containerPort": 81, "protocol": "TCP", "hostIP": "192.0.2.1"},
+       {"hostPort": 8082, "containerPort": 80, "hostIP": "0.0.0.0"}]'
 CONF=$(mkconf 1.0.0 dual ".runtimeConfig.portMappings = $MAPS")
 
 step "ADD with two mappings, a server in the container"
@@ -39,12 +40,14 @@ H1=$(jq -r '.interfaces[1].name' <<<"$OUT")
 serve "$C1" 80 c1
 serve "$C1" 81 c1-81
 ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-assert_eq "$(nft_elems inet hp4)/$(nft_elems inet hp6)/$(nft_elems inet hpip4)" 1/1/1 "map elements"
+assert_eq "$(nft_elems inet hp4)/$(nft_elems inet hp6)/$(nft_elems inet hpip4)" 2/1/1 "map elements"
 
 step "reached from outside, IPv4 and IPv6"
 assert_eq "$(fetch "$OUTSIDE" 192.0.2.1 8080)" c1 "outside -> 192.0.2.1:8080"
 assert_eq "$(fetch "$OUTSIDE" 2001:db8::1 8080)" c1 "outside -> [2001:db8::1]:8080"
 assert_eq "$(fetch "$OUTSIDE" 192.0.2.1 8081)" c1-81 "outside -> hostIP 192.0.2.1:8081"
+assert_eq "$(fetch "$OUTSIDE" 192.0.2.1 8082)" c1 "outside -> 192.0.2.1:8082 (hostIP 0.0.0.0)"
+assert_eq "$(fetch "$OUTSIDE" 2001:db8::1 8082)" "" "outside -> [2001:db8::1]:8082 (hostIP 0.0.0.0: IPv4 only)"
 
 step "not through any other destination (CVE-2025-67499)"
 assert_eq "$(fetch "$OUTSIDE" 198.51.100.2 8080)" far "outside -> far 198.51.100.2:8080 through the host"

@@ -154,6 +154,28 @@ static void test_errors(void **state)
 		"portMappings[1]: host port 80 is mapped twice");
 }
 
+static void test_any_address(void **state)
+{
+	/* 0.0.0.0 and :: are every address of one family: no overlap. */
+	struct fwconf *c = parse_ok(
+		"{\"runtimeConfig\":{\"portMappings\":["
+		"{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"0.0.0.0\"},"
+		"{\"hostPort\":80,\"containerPort\":2,\"hostIP\":\"::\"}]}}");
+
+	assert_int_equal(c->n_ports, 2);
+	free(c);
+	parse_fails(
+		"{\"runtimeConfig\":{\"portMappings\":["
+		"{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"0.0.0.0\"},"
+		"{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"10.0.0.1\"}]}}",
+		CNI_ERR_CONFIG, "mapped twice");
+	parse_fails(
+		"{\"runtimeConfig\":{\"portMappings\":["
+		"{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"fd00::1\"},"
+		"{\"hostPort\":80,\"containerPort\":1,\"hostIP\":\"::\"}]}}",
+		CNI_ERR_CONFIG, "mapped twice");
+}
+
 static void test_other_plugin(void **state)
 {
 	struct cni_err err;
@@ -175,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_any_address),
 		cmocka_unit_test(test_other_plugin),
 	};
 

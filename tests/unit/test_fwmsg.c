@@ -405,6 +405,29 @@ static void test_probe(void **state)
 	free(p);
 }
 
+static void test_any_address(void **state)
+{
+	struct fw_plan *p = calloc(1, sizeof(*p));
+	struct fw_elems e;
+	char d[160];
+
+	plan_fill(p);
+	p->masq = false;
+	p->n_hpnat = 0;
+	p->spoof_ifname[0] = '\0';
+	/* hostIP 0.0.0.0: the IPv4 wildcard map only. */
+	ipaddr_parse("0.0.0.0", &p->ports[1].host_ip);
+	assert_int_equal(fw_elems_of(p, &e), 0);
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.v[0].set, FW_HP4);
+	assert_int_equal(e.v[1].set, FW_HP4);
+	assert_int_equal(e.v[2].set, FW_HP6);
+	fw_elem_describe(&e.v[1], d, sizeof(d));
+	assert_string_equal(d, "hp4 udp . 53 : 10.0.0.2 . 5353");
+	fw_elems_free(&e);
+	free(p);
+}
+
 static void test_many_elements(void **state)
 {
 	struct fw_plan *p = calloc(1, sizeof(*p));
@@ -472,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_elem_messages),
 		cmocka_unit_test(test_destroy_and_get),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_any_address),
 		cmocka_unit_test(test_many_elements),
 		cmocka_unit_test(test_nets_reduce),
 	};
