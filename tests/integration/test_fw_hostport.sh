@@ -104,7 +104,7 @@ assert_ok "CHECK with every element in place"
 CONF=$(mkconf 1.0.0 dual ".runtimeConfig.portMappings = $MAPS + [{hostPort: 7000, containerPort: 70}]")
 CONF=$(with_prev "$RES1")
 cni CHECK ctr-1 "$C1" eth0
-assert_err 999 'portMappings\[2\]: host port 7000 is not mapped'
+assert_err 999 'portMappings\[3\]: host port 7000 is not mapped'
 CONF=$(mkconf 1.0.0 dual ".runtimeConfig.portMappings = $MAPS")
 CONF=$(with_prev "$RES1")
 ip netns exec "$HOST" nft delete element inet brisk hp6 '{ tcp . 8080 }' || fail "nft delete"
