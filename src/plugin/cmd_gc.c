@@ -149,27 +149,43 @@ static void gc_links(struct gc_ctx *g)
 	netlink_close(&nl);
 }
 
-int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+static int gc_leases(const struct cni_env *env, struct netconf *c,
+		     struct gc_ctx *g, struct cni_err *err)
 {
-	struct gc_ctx g = { .err = err };
 	int r;
 
-	r = gc_valid_list(c->raw, &g.valid, err);
-	if (r == 0)
-		r = fwstep_gc(c, g.valid, err);
-	if (r < 0)
-		return r;
 	/* A delegated IPAM plugin owns its leases: the same pass is its GC. */
 	if (c->ipam.kind == IPAM_DELEGATE)
 		return delegate_run(env, "GC", c->ipam.type, c->raw, NULL, err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;
-	r = gc_store(c, &g, err);
-	gc_links(&g);
-	for (size_t i = 0; i < g.n_stale; i++)
-		free(g.stale[i].id);
-	free(g.stale);
-	if (r == 0 && g.n_errors > 0)
+	r = gc_store(c, g, err);
+	gc_links(g);
+	for (size_t i = 0; i < g->n_stale; i++)
+		free(g->stale[i].id);
+	free(g->stale);
+	if (r == 0 && g->n_errors > 0)
 		r = -err->sys_errno ?: -EIO;
+	return r;
+}
+
+int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+{
+	struct gc_ctx g = { .err = err };
+	struct cni_err ferr = { 0 };
+	int r, rf;
+
+	r = gc_valid_list(c->raw, &g.valid, err);
+	if (r < 0)
+		return r;
+	/* The firewall's records, then the leases: a failure stops neither. */
+	rf = fwstep_gc(c, g.valid, &ferr);
+	r = gc_leases(env, c, &g, err);
+	if (rf < 0 && r == 0) {
+		*err = ferr;
+		r = rf;
+	} else if (rf < 0) {
+		log_err("GC firewall: %s (%s)", ferr.msg, ferr.details);
+	}
 	return r;
 }
