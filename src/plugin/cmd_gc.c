@@ -44,6 +44,11 @@ static bool gc_is_valid(json_t *valid, const char *id, const char *ifname)
 	return false;
 }
 
+static bool gc_keep(void *valid, const char *id, const char *ifname)
+{
+	return gc_is_valid(valid, id, ifname);
+}
+
 static void gc_note_error(struct gc_ctx *g, const struct cni_err *e)
 {
 	if (g->n_errors++ == 0)
@@ -179,7 +184,7 @@ int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 	if (r < 0)
 		return r;
 	/* The firewall's records, then the leases: a failure stops neither. */
-	rf = fwstep_gc(c, g.valid, &ferr);
+	rf = fwstep_gc(c, gc_keep, g.valid, &ferr);
 	r = gc_leases(env, c, &g, err);
 	if (rf < 0 && r == 0) {
 		*err = ferr;

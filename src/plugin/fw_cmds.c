@@ -25,23 +25,46 @@ static int forget_rec(struct fw *fw, int dfd, const struct fwrec *rec,
 	return r;
 }
 
-int fwstep_forget(const char *data_dir, const char *network, const char *id,
-		  const char *ifname, struct cni_err *err)
+/*
+ * The record of id/ifname, when there is one: *ret (owned by the caller,
+ * NULL when none) and its directory *ret_dfd (-1 when none).
+ */
+static int load_rec(const char *data_dir, const char *network, const char *id,
+		    const char *ifname, struct fwrec **ret, int *ret_dfd,
+		    struct cni_err *err)
 {
-	_cleanup_free_ struct fwrec *rec = malloc(sizeof(*rec));
+	_cleanup_free_ struct fwrec *rec = NULL;
 	_cleanup_close_ int dfd = -1;
-	struct fw fw = { .lock_fd = -1 };
 	bool found = false;
 	int r;
 
-	if (!rec)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-				   "out of memory");
+	*ret = NULL;
+	*ret_dfd = -1;
 	r = fwrec_dir_open(data_dir, network, false, &dfd, err);
 	if (r < 0 || dfd < 0)
 		return r;
+	rec = malloc(sizeof(*rec));
+	if (!rec)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = fwrec_load(dfd, id, ifname, rec, &found, err);
 	if (r < 0 || !found)
+		return r;
+	*ret = TAKE_PTR(rec);
+	*ret_dfd = TAKE_FD(dfd);
+	return 0;
+}
+
+int fwstep_forget(const char *data_dir, const char *network, const char *id,
+		  const char *ifname, struct cni_err *err)
+{
+	_cleanup_free_ struct fwrec *rec = NULL;
+	_cleanup_close_ int dfd = -1;
+	struct fw fw = { .lock_fd = -1 };
+	int r;
+
+	r = load_rec(data_dir, network, id, ifname, &rec, &dfd, err);
+	if (r < 0 || !rec)
 		return r;
 	r = fw_open(&fw, err);
 	if (r == 0)
@@ -93,27 +116,21 @@ static int check_conf(const struct netconf *c, const struct fw_plan *p,
 int fwstep_check(const struct cni_env *env, const struct netconf *c,
 		 struct cni_err *err)
 {
-	_cleanup_free_ struct fwrec *rec = malloc(sizeof(*rec));
+	_cleanup_free_ struct fwrec *rec = NULL;
 	_cleanup_close_ int dfd = -1;
 	struct fw fw = { .lock_fd = -1 };
-	bool found = false;
 	int r;
 
-	if (!rec)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-				   "out of memory");
-	r = fwrec_dir_open(fwstep_data_dir(c), c->name, false, &dfd, err);
-	if (r == 0 && dfd >= 0)
-		r = fwrec_load(dfd, env->container_id, env->ifname, rec, &found,
-			       err);
+	r = load_rec(fwstep_data_dir(c), c->name, env->container_id,
+		     env->ifname, &rec, &dfd, err);
 	if (r < 0)
 		return r;
-	if (!found)
-		return fwstep_needed(c) ?
-			       cni_err_set(
-				       err, CNI_ERR_INTERNAL, ENOENT,
-				       "firewall: no record of this attachment's nftables elements") :
-			       0;
+	if (!rec && fwstep_needed(c))
+		return cni_err_set(
+			err, CNI_ERR_INTERNAL, ENOENT,
+			"firewall: no record of this attachment's nftables elements");
+	if (!rec)
+		return 0;
 	r = check_conf(c, &rec->plan, err);
 	if (r == 0)
 		r = fw_open(&fw, err);
@@ -126,37 +143,20 @@ int fwstep_check(const struct cni_env *env, const struct netconf *c,
 /* ---------------------------------------------------------------- GC */
 
 struct gc_fw {
-	json_t *valid;
+	fwstep_keep_fn keep;
+	void *keep_data;
 	int dfd;
 	struct fw fw;
 	int n_errors;
 	struct cni_err *err;
 };
 
-static bool gc_fw_valid(json_t *valid, const char *id, const char *ifname)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(valid, i, v) {
-		const char *vid =
-			json_string_value(json_object_get(v, "containerID"));
-		const char *vif =
-			json_string_value(json_object_get(v, "ifname"));
-
-		if (vid && vif && strcmp(vid, id) == 0 &&
-		    strcmp(vif, ifname) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int gc_fw_visit(struct fwrec *rec, void *data)
 {
 	struct gc_fw *g = data;
 	struct cni_err e = { 0 };
 
-	if (gc_fw_valid(g->valid, rec->id, rec->ifname))
+	if (g->keep(g->keep_data, rec->id, rec->ifname))
 		return 0;
 	log_info("gc: removing the nftables elements of %s", rec->plan.owner);
 	if (forget_rec(&g->fw, g->dfd, rec, &e) < 0) {
@@ -168,9 +168,10 @@ static int gc_fw_visit(struct fwrec *rec, void *data)
 	return 0;
 }
 
-int fwstep_gc(const struct netconf *c, json_t *valid, struct cni_err *err)
+int fwstep_gc(const struct netconf *c, fwstep_keep_fn keep, void *data,
+	      struct cni_err *err)
 {
-	struct gc_fw g = { valid, -1, { .lock_fd = -1 }, 0, err };
+	struct gc_fw g = { keep, data, -1, { .lock_fd = -1 }, 0, err };
 	int r;
 
 	r = fwrec_dir_open(fwstep_data_dir(c), c->name, false, &g.dfd, err);

@@ -37,11 +37,12 @@ int fwstep_del(const struct cni_env *env, const struct netconf *c,
 int fwstep_check(const struct cni_env *env, const struct netconf *c,
 		 struct cni_err *err);
 
-/*
- * GC: remove the elements and records of attachments not in @valid (an
- * array of {containerID, ifname}; NULL: none is valid).
- */
-int fwstep_gc(const struct netconf *c, json_t *valid, struct cni_err *err);
+/* GC's judgement: true when the attachment id/ifname is to be kept. */
+typedef bool (*fwstep_keep_fn)(void *data, const char *id, const char *ifname);
+
+/* GC: remove the elements and records of attachments @keep does not keep. */
+int fwstep_gc(const struct netconf *c, fwstep_keep_fn keep, void *data,
+	      struct cni_err *err);
 
 /* STATUS: code 50 when the config needs nftables the kernel cannot give. */
 int fwstep_status(const struct netconf *c, struct cni_err *err);
