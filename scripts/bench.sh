@@ -190,16 +190,21 @@ inner() {
 	}
 	# fw_fill N: N attachments' worth of elements of another network, as
 	# brisk makes them: masquerade, its subnet, a host port, hairpin and
-	# localhost NAT, in one nft transaction.
+	# localhost NAT, in one nft transaction. The "address . CIDR" sets
+	# have composite integer keys: the address's 32 bits, then the CIDR's.
+	ipnum() { local IFS=.; set -- $1; echo $((($1 << 24) | ($2 << 16) | ($3 << 8) | $4)); }
 	fw_fill() {
-		local n=$1 i a
+		local n=$1 i a k lo hi l127 h127
+		lo=$(ipnum 10.210.0.0) hi=$(ipnum 10.210.255.255)
+		l127=$(ipnum 127.0.0.0) h127=$(ipnum 127.255.255.255)
 		{
 			for ((i = 0; i < n; i++)); do
 				a=10.210.$((i / 250)).$((i % 250 + 2))
+				k=$(($(ipnum "$a") << 32))
 				echo "add element inet brisk masq4 { $a comment \"bench-fill/$i/eth0\" }"
-				echo "add element inet brisk nomasq4 { $a . 10.210.0.0/16 comment \"bench-fill/$i/eth0\" }"
+				echo "add element inet brisk nomasq4 { $((k | lo))-$((k | hi)) comment \"bench-fill/$i/eth0\" }"
 				echo "add element inet brisk hp4 { tcp . $((30000 + i)) comment \"bench-fill/$i/eth0\" : $a . 80 }"
-				echo "add element inet brisk hpnat4 { $a . 10.210.0.0/16 comment \"bench-fill/$i/eth0\", $a . 127.0.0.0/8 comment \"bench-fill/$i/eth0\" }"
+				echo "add element inet brisk hpnat4 { $((k | lo))-$((k | hi)) comment \"bench-fill/$i/eth0\", $((k | l127))-$((k | h127)) comment \"bench-fill/$i/eth0\" }"
 			done
 		} >"$TMP/fill.nft"
 		nft -f "$TMP/fill.nft" || die "nft -f fill failed"

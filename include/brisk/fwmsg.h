@@ -17,7 +17,8 @@
 /* Message types of newer kernels than the headers we build with. */
 #define FW_MSG_DESTROYSETELEM 30 /* Linux 6.3: delete, absent is fine */
 
-/* nftables' datatype id of ifname (for the set's byte order note). */
+/* nftables' datatype ids that need a byte order note on their set. */
+#define FW_TYPE_INTEGER 4u
 #define FW_TYPE_IFNAME 41u
 
 /* A set of brisk's tables (see fwmsg.c for the list). */

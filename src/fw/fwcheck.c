@@ -27,9 +27,6 @@ static int check_elem_cb(const struct fw_got *g, void *data)
 	bool same = g->key_len == s->key_len &&
 		    memcmp(g->key, x->key, s->key_len) == 0;
 
-	if (same && (s->flags & NFT_SET_INTERVAL))
-		same = g->key_end_len == s->key_len &&
-		       memcmp(g->key_end, x->key_end, s->key_len) == 0;
 	if (same && (s->flags & NFT_SET_MAP))
 		same = g->data_len == s->data_len &&
 		       memcmp(g->data, x->data, s->data_len) == 0;

@@ -404,14 +404,17 @@ static void layout_table(struct fw_batch *b, uint8_t family)
 	nftnl_table_free(t);
 }
 
-static void set_udata_host_order(struct nftnl_set *set)
+/* nft's enum byteorder, for NFTNL_UDATA_SET_KEYBYTEORDER. */
+#define NFT_BYTEORDER_HOST 1
+#define NFT_BYTEORDER_BIG 2
+
+static void set_udata_order(struct nftnl_set *set, uint32_t order)
 {
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
 
 	if (!ud)
 		return;
-	/* NFTNL_UDATA_SET_KEYBYTEORDER: nft's BYTEORDER_HOST_ENDIAN (1). */
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1);
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, order);
 	nftnl_set_set_data(set, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 			   nftnl_udata_buf_len(ud));
 	nftnl_udata_buf_free(ud);
@@ -439,9 +442,14 @@ static void layout_set(struct fw_batch *b, const struct fw_set *s, uint32_t id)
 		nftnl_set_set_u32(set, NFTNL_SET_DATA_TYPE, s->data_type);
 		nftnl_set_set_u32(set, NFTNL_SET_DATA_LEN, s->data_len);
 	}
-	/* nft reads a lone string key as big-endian unless told otherwise. */
+	/*
+	 * How nft should print the keys: a lone string is host order to it,
+	 * an integer (our address . CIDR keys) is in network order.
+	 */
 	if (s->key_type == FW_TYPE_IFNAME)
-		set_udata_host_order(set);
+		set_udata_order(set, NFT_BYTEORDER_HOST);
+	if (s->key_type == FW_TYPE_INTEGER)
+		set_udata_order(set, NFT_BYTEORDER_BIG);
 	if (s->n_fields) {
 		memcpy(fields, s->fields, s->n_fields);
 		nftnl_set_set_data(set, NFTNL_SET_DESC_CONCAT, fields,

@@ -253,6 +253,8 @@ static void test_elems_of(void **state)
 struct got {
 	const void *key, *key_end, *data;
 	uint32_t key_len, key_end_len, data_len;
+	const void *key2; /* the second element's key and flags */
+	uint32_t key2_len, flags2;
 	char comment[128];
 	int n;
 };
@@ -277,7 +279,14 @@ static struct nftnl_set *parse_elems(const struct nlmsghdr *nlh, struct got *g)
 	assert_int_equal(nftnl_set_elems_nlmsg_parse(nlh, s), 0);
 	it = nftnl_set_elems_iter_create(s);
 	while ((e = nftnl_set_elems_iter_next(it))) {
-		if (g->n++)
+		if (g->n++ == 1) {
+			g->key2 = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY,
+						     &g->key2_len);
+			if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
+				g->flags2 = nftnl_set_elem_get_u32(
+					e, NFTNL_SET_ELEM_FLAGS);
+		}
+		if (g->n > 1)
 			continue;
 		g->key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &g->key_len);
 		g->key_end = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END,
@@ -325,12 +334,51 @@ static void test_elem_messages(void **state)
 	assert_false(ms.m[2]->nlmsg_flags & NLM_F_EXCL);
 	s = parse_elems(ms.m[2], &g);
 	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), "nomasq4");
-	assert_int_equal(g.n, 2);
+	/*
+	 * Each interval of the rbtree set is two elements: its start, and an
+	 * end flagged so, one past its last key.
+	 */
+	assert_int_equal(g.n, 4);
 	assert_memory_equal(g.key, "\x0a\0\0\x02\x0a\0\0\0", 8);
-	assert_memory_equal(g.key_end, "\x0a\0\0\x02\x0a\0\0\xff", 8);
+	assert_null(g.key_end);
+	assert_string_equal(g.comment, "net/ctr/eth0");
+	assert_int_equal(g.key2_len, 8);
+	assert_memory_equal(g.key2, "\x0a\0\0\x02\x0a\0\x01\0", 8);
+	assert_int_equal(g.flags2, NFT_SET_ELEM_INTERVAL_END);
 	nftnl_set_free(s);
 	assert_int_equal(b.tags[1].elem, 2);
 	assert_int_equal(b.tags[1].n_elems, 2);
+	fw_batch_free(&b);
+	fw_elems_free(&e);
+	free(p);
+}
+
+/* An interval to the end of the CIDR space carries into the address. */
+static void test_interval_carry(void **state)
+{
+	struct fw_plan *p = calloc(1, sizeof(*p));
+	struct nftnl_set *s;
+	struct fw_elems e;
+	struct fw_batch b;
+	struct msgs ms;
+	struct got g;
+
+	strcpy(p->owner, "o");
+	ipaddr_parse("10.0.0.2", &p->addrs[0]);
+	p->n_addrs = 1;
+	p->masq = true;
+	ipnet_parse("0.0.0.0/0", &p->nomasq[0]);
+	p->n_nomasq = 1;
+	assert_int_equal(fw_elems_of(p, &e), 0);
+	fw_batch_init(&b, SEQ0, true);
+	fw_msg_elems(&b, &e, 1, 2, FW_MSG_DESTROYSETELEM, 0, NULL, false);
+	assert_true(fw_batch_finish(&b, true));
+	assert_transaction(&b, &ms);
+	s = parse_elems(ms.m[1], &g);
+	assert_int_equal(g.n, 2);
+	assert_memory_equal(g.key, "\x0a\0\0\x02\0\0\0\0", 8);
+	assert_memory_equal(g.key2, "\x0a\0\0\x03\0\0\0\0", 8);
+	nftnl_set_free(s);
 	fw_batch_free(&b);
 	fw_elems_free(&e);
 	free(p);
@@ -431,6 +479,7 @@ static void test_any_address(void **state)
 static void test_many_elements(void **state)
 {
 	struct fw_plan *p = calloc(1, sizeof(*p));
+	struct nftnl_set *s;
 	struct fw_elems e;
 	struct fw_batch b;
 	struct msgs ms;
@@ -458,8 +507,9 @@ static void test_many_elements(void **state)
 	assert_true(fw_batch_finish(&b, true));
 	assert_transaction(&b, &ms);
 	assert_int_equal(b.count, 4); /* 100 + 100 + 100 + 20 */
-	nftnl_set_free(parse_elems(ms.m[4], &g));
-	assert_int_equal(g.n, 20);
+	s = parse_elems(ms.m[4], &g);
+	assert_int_equal(g.n, 2 * 20);
+	nftnl_set_free(s);
 	fw_batch_free(&b);
 	fw_elems_free(&e);
 	free(p);
@@ -493,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_probe_batch),
 		cmocka_unit_test(test_elems_of),
 		cmocka_unit_test(test_elem_messages),
+		cmocka_unit_test(test_interval_carry),
 		cmocka_unit_test(test_destroy_and_get),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_any_address),
