@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/log.h"
 #include "index.h"
 
@@ -141,10 +142,14 @@ int index_write_file(int dirfd, const char *name, const void *buf, size_t len)
 	struct stat st;
 	ssize_t n;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	/* O_NONBLOCK: a FIFO under this name must fail, not hang the call. */
+	fd = openat(dirfd, name,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 		    0644);
 	if (fd < 0)
 		return -errno;
+	if (fsopen_check_regular(fd, NULL) < 0)
+		return -EMEDIUMTYPE;
 	n = pwrite(fd, buf, len, 0);
 	if (n != (ssize_t)len)
 		return n < 0 ? -errno : -EIO;
