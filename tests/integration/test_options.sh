@@ -36,14 +36,22 @@ assert_eq "$(mtu_of "$NS" eth0)" 1400 "container mtu"
 assert_eq "$(jq -r '.interfaces[2].mtu' <<<"$RES")" 1400 "result mtu (1.1.0)"
 del mtu
 
-step "hairpinMode and promiscMode"
+step "hairpinMode and promiscMode (each alone: together they are refused)"
 BRIDGE=bkopt1
-CONF=$(mkconf 1.0.0 v4 '.hairpinMode = true | .promiscMode = true')
+CONF=$(mkconf 1.0.0 v4 '.hairpinMode = true')
 add hair
 assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" true "hairpin on the port"
+link_json "$HOST" "$BRIDGE" | jq -e '.flags | index("PROMISC") | not' >/dev/null ||
+	fail "bridge is promiscuous without promiscMode"
+del hair
+BRIDGE=bkopt1p
+CONF=$(mkconf 1.0.0 v4 '.promiscMode = true')
+add promisc
 link_json "$HOST" "$BRIDGE" | jq -e '.flags | index("PROMISC")' >/dev/null ||
 	fail "bridge is not promiscuous"
-del hair
+assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" false "no hairpin with promiscMode alone"
+del promisc
+BRIDGE=bkopt1
 CONF=$(mkconf 1.0.0 v4)
 add nohair
 assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" false "no hairpin by default"
