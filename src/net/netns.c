@@ -9,6 +9,7 @@
 #include "brisk/cleanup.h"
 #include "brisk/fsopen.h"
 #include "brisk/netns.h"
+#include "brisk/sysctl.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -81,5 +82,26 @@ int netns_netlink_open(int nsfd, struct netlink *ret, struct cni_err *err)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "cannot return to the host namespace");
 	}
+	return r;
+}
+
+int netns_sysctl_apply(int nsfd, const struct sysctl_set *s, size_t n,
+		       struct cni_err *err)
+{
+	_cleanup_close_ int self = -1;
+	int r;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
+				   "cannot open own network namespace");
+	/* /proc/sys/net shows the namespace of whoever looks it up. */
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
+				   "cannot enter the container namespace");
+	r = sysctl_apply(s, n, err);
+	if (setns(self, CLONE_NEWNET) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
+				   "cannot return to the host namespace");
 	return r;
 }
