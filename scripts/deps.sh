@@ -14,6 +14,7 @@ BUILD_PKGS=(
 RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux
 	valgrind clang containernetworking-plugins
+	iptables radvd socat
 )
 LINT_PKGS=(clang-format cppcheck)
 BENCH_PKGS=(perl strace)

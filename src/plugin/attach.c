@@ -153,7 +153,7 @@ int attach_prev_result(struct netconf *c, struct result *ret,
 }
 
 int attach_ipam_check(const struct cni_env *env, struct netconf *c,
-		      const struct result *pr, struct cni_err *err)
+		      const struct result *pr, int idx, struct cni_err *err)
 {
 	struct ipaddr ips[RESULT_MAX_IPS];
 	size_t n = 0;
@@ -163,8 +163,10 @@ int attach_ipam_check(const struct cni_env *env, struct netconf *c,
 				    err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;
+	/* A chained result also holds other interfaces' addresses. */
 	for (int i = 0; i < pr->n_ips; i++)
-		ips[n++] = pr->ips[i].addr.addr;
+		if (idx < 0 || pr->ips[i].iface < 0 || pr->ips[i].iface == idx)
+			ips[n++] = pr->ips[i].addr.addr;
 	return ipam_check(&c->ipam, c->name, env->container_id, env->ifname,
 			  ips, n, err);
 }

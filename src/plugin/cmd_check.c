@@ -265,7 +265,7 @@ static int check_steps(struct attach *a, const struct result *pr,
 	r = check_routes(a, pr, idx, err);
 	if (r < 0)
 		return r;
-	return attach_ipam_check(a->env, a->conf, pr, err);
+	return attach_ipam_check(a->env, a->conf, pr, idx, err);
 }
 
 int cmd_check(const struct cni_env *env, struct netconf *c, struct cni_err *err)

@@ -4,7 +4,7 @@
 # result means what it means for the reference plugins: mtu, hairpinMode,
 # promiscMode, forceAddress, enabledad, disableContainerInterface, a
 # requested MAC and requested addresses, rangeStart/rangeEnd, routes with a
-# gateway, resolvConf.
+# gateway, resolvConf, runtimeConfig.ipRanges.
 . "$(dirname "$0")/lib.sh"
 setup opt
 
@@ -134,4 +134,26 @@ cni ADD ctr-rng3 "$NS3" eth0
 assert_err any .
 del rng1
 del rng2
+
+step "runtimeConfig.ipRanges: range sets put first, numbered as host-local numbers them"
+BRIDGE=bkopt7
+NET_NAME=iprng
+CONF=$(mkconf 1.0.0 v4 '.isGateway = false | .isDefaultGateway = false |
+	.runtimeConfig = {ipRanges: [[{subnet: "10.196.0.0/24", rangeStart: "10.196.0.10"}]]}')
+add ipr1
+assert_eq "$(jq -c '[.ips[].address]' <<<"$RES")" '["10.196.0.10/24","10.199.0.2/24"]' \
+	"one address per range set, ipRanges' first"
+assert_eq "$(addrs "$NS" eth0 inet global | tr '\n' ' ')" "10.196.0.10/24 10.199.0.2/24 " \
+	"addresses in the kernel"
+assert_eq "$(cat "$(lease_dir)/last_reserved_ip.0")" 10.196.0.10 "last_reserved_ip.0 is the ipRanges set's"
+assert_eq "$(cat "$(lease_dir)/last_reserved_ip.1")" 10.199.0.2 "last_reserved_ip.1 is ipam.ranges[0]'s"
+# host-local, given the same config, carries on from the same files.
+hostlocal ADD ctr-hl "$PFX"ipr1 eth9
+[ "$RC" = 0 ] || fail "host-local ADD: $OUT"
+assert_eq "$(jq -c '[.ips[].address]' <<<"$OUT")" '["10.196.0.11/24","10.199.0.3/24"]' \
+	"host-local's next addresses"
+hostlocal DEL ctr-hl "$PFX"ipr1 eth9
+[ "$RC" = 0 ] || fail "host-local DEL: $OUT"
+del ipr1
+assert_no_leases
 pass
