@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,6 +175,14 @@ static int parse_route(json_t *obj, const char *ctx, struct iproute *ret,
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "%s.dst: missing or not a CIDR prefix", ctx);
 	r = parse_addr_key(obj, ctx, "gw", &ret->gw, err);
+	/* The CNI route's other keys: host-local hands them to the result. */
+	r = r ?: jget_int(obj, ctx, "mtu", 0, INT_MAX, &ret->mtu, err);
+	r = r ?: jget_int(obj, ctx, "advmss", 0, INT_MAX, &ret->advmss, err);
+	r = r	  ?:
+		    jget_int(obj, ctx, "priority", 0, INT_MAX, &ret->priority,
+			     err);
+	r = r ?: jget_int(obj, ctx, "table", 0, INT_MAX, &ret->table, err);
+	r = r ?: jget_int(obj, ctx, "scope", 0, 255, &ret->scope, err);
 	if (r < 0)
 		return r;
 	if (ret->gw.family && ret->gw.family != ret->dst.addr.family)

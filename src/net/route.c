@@ -96,7 +96,7 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
 	table = tb[RTA_TABLE] ? (int)mnl_attr_get_u32(tb[RTA_TABLE]) :
 				rtm->rtm_table;
-	if (table != c->table ||
+	if ((c->table >= 0 && table != c->table) ||
 	    (c->ifindex && (!tb[RTA_OIF] ||
 			    (int)mnl_attr_get_u32(tb[RTA_OIF]) != c->ifindex)))
 		return MNL_CB_OK;
@@ -120,6 +120,9 @@ int route_list(struct netlink *nl, int ifindex, int family, int table,
 	char buf[512] __attribute__((aligned(8)));
 	struct route_list_ctx c = { ifindex, table ? table : RT_TABLE_MAIN,
 				    ret, max, 0 };
+
+	if (table < 0)
+		c.table = -1;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct netlink_ack ack;
 	struct rtmsg *rtm;

@@ -211,7 +211,9 @@ static bool route_matches(const struct iproute *have,
 
 	ipnet_first(&want->dst, &wdst);
 	ipnet_first(&have->dst, &hdst);
-	return have->dst.prefixlen == want->dst.prefixlen &&
+	/* Before 1.1.0 a result does not say which table: any will do. */
+	return (!want->table || have->table == want->table) &&
+	       have->dst.prefixlen == want->dst.prefixlen &&
 	       ipaddr_eq(&wdst, &hdst) &&
 	       (!gw.family || ipaddr_eq(&gw, &have->gw));
 }
@@ -227,7 +229,7 @@ static int check_routes(struct attach *a, const struct result *pr, int idx,
 
 	if (pr->n_routes == 0)
 		return 0;
-	r = route_list(&a->cont, 0, AF_UNSPEC, 0, have, ARRAY_SIZE(have), &n,
+	r = route_list(&a->cont, 0, AF_UNSPEC, -1, have, ARRAY_SIZE(have), &n,
 		       err);
 	for (int i = 0; i < pr->n_routes && r == 0; i++) {
 		bool found = false;

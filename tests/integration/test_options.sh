@@ -121,11 +121,19 @@ step "rangeStart/rangeEnd, a route with a gateway, resolvConf"
 BRIDGE=bkopt6
 printf 'nameserver 10.199.0.53\nsearch example.test\n' >"$TMPD/resolv"
 CONF=$(mkconf 1.0.0 v4 '.ipam.ranges[0][0] += {rangeStart: "10.199.0.100", rangeEnd: "10.199.0.101"}
-		| .ipam.routes = [{dst: "192.0.2.0/24", gw: "10.199.0.254"}]
+		| .ipam.routes = [{dst: "192.0.2.0/24", gw: "10.199.0.254"},
+			{dst: "198.51.100.0/24", gw: "10.199.0.254", table: 100, priority: 50}]
 		| .ipam.resolvConf = "'"$TMPD/resolv"'"')
 add rng1
 assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.100/24 "first address is rangeStart"
 assert_eq "$(ip -n "$NS" -j route show 192.0.2.0/24 | jq -r '.[0].gateway')" 10.199.0.254 "route via its gateway"
+assert_eq "$(ip -n "$NS" -j route show table 100 | jq -c '[.[] | [.dst, .gateway, .metric]]')" \
+	'[["198.51.100.0/24","10.199.0.254",50]]' "a route's table and priority"
+CONF1=$CONF
+CONF=$(jq -c --argjson p "$RES" '.prevResult = $p' <<<"$CONF")
+cni CHECK ctr-rng1 "$NS" eth0
+assert_ok "CHECK of routes in two tables"
+CONF=$CONF1
 assert_eq "$(jq -c .dns <<<"$RES")" '{"nameservers":["10.199.0.53"],"search":["example.test"]}' "dns from resolvConf"
 add rng2
 assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.101/24 "second address is rangeEnd"

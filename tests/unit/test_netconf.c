@@ -662,6 +662,33 @@ static void test_routes(void **state)
 	assert_int_equal(c->ipam.n_routes, 0);
 	free_conf(c);
 
+	/* The CNI route's other keys, which host-local passes on. */
+	c = new_conf();
+	parse_ok("{" HDR
+		 "," IPAM_HL(SUBNET
+			     ",\"routes\":[{\"dst\":"
+			     "\"10.5.0.0/16\",\"mtu\":1300,\"advmss\":1260,"
+			     "\"priority\":50,\"table\":100,\"scope\":0}]") "}",
+		 NULL, c);
+	assert_int_equal(c->ipam.routes[0].mtu, 1300);
+	assert_int_equal(c->ipam.routes[0].advmss, 1260);
+	assert_int_equal(c->ipam.routes[0].priority, 50);
+	assert_int_equal(c->ipam.routes[0].table, 100);
+	assert_int_equal(c->ipam.routes[0].scope, 0);
+	free_conf(c);
+	parse_fails("{" HDR "," IPAM_HL(
+			    SUBNET ",\"routes\":[{\"dst\":"
+				   "\"10.5.0.0/16\",\"table\":\"100\"}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].table");
+	parse_fails("{" HDR
+		    "," IPAM_HL(SUBNET ",\"routes\":[{\"dst\":"
+				       "\"10.5.0.0/16\",\"scope\":256}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].scope");
+	parse_fails("{" HDR
+		    "," IPAM_HL(SUBNET ",\"routes\":[{\"dst\":"
+				       "\"10.5.0.0/16\",\"priority\":-1}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].priority");
+
 	parse_fails("{" HDR
 		    "," IPAM_HL(SUBNET
 				",\"routes\":[{\"dst\":\"10.0.0.0/33\"}]") "}",
