@@ -43,6 +43,8 @@ int add_vlan_gateway(struct add_state *s, struct cni_err *err);
 int add_sysctls(struct add_state *s, struct cni_err *err);
 /* Addresses and routes on the container interface, in one batch. */
 int add_container_config(struct add_state *s, struct cni_err *err);
+/* With enabledad: wait until DAD is done; a duplicate address fails. */
+int add_settle(struct add_state *s, struct cni_err *err);
 /* Gateway addresses on the bridge and forwarding, with isGateway. */
 int add_gateway(struct add_state *s, struct cni_err *err);
 /* Build the CNI result for the config's version. */

@@ -125,6 +125,7 @@ static const struct {
 	{ add_plan, "add-plan" },
 	{ add_sysctls, "add-sysctls" },
 	{ add_container_config, "add-container" },
+	{ add_settle, NULL },
 	{ add_vlan_gateway, "add-vlan-gateway" },
 	{ add_gateway, "add-gateway" },
 };

@@ -83,7 +83,22 @@ CONF=$(mkconf 1.0.0 v6 '.enabledad = true | .isDefaultGateway = false')
 add dad2
 ip -n "$NS" -j addr show dev eth0 | jq -e '[.[0].addr_info[] | select(.scope == "global") | .nodad // false] | any | not' >/dev/null ||
 	fail "enabledad: the address still skips DAD"
+# As the reference, ADD waits for DAD: nothing is tentative when it returns.
+ip -n "$NS" -j addr show dev eth0 | jq -e '[.[0].addr_info[] | .tentative // false] | any | not' >/dev/null ||
+	fail "enabledad: ADD returned with tentative addresses"
 del dad2
+step "enabledad: a duplicate address fails ADD"
+DUP=$(mkns dupe) || fail "mkns"
+ip -n "$DUP" link add d0 type veth peer name bkdup0 netns "$HOST" || fail "veth"
+ip -n "$HOST" link set bkdup0 master "$BRIDGE" up || fail "port"
+ip -n "$DUP" addr add fd00:b1c::4/64 dev d0 nodad || fail "the duplicate"
+ip -n "$DUP" link set d0 up || fail "up"
+NS=$(mkns dad3) || fail "mkns"
+cni ADD ctr-dad3 "$NS" eth0
+assert_err 999 "fd00:b1c::4.*DAD"
+link_exists "$NS" eth0 && fail "the failed ADD left eth0"
+assert_eq "$(leases)" "" "leases after the failed ADD"
+ip -n "$HOST" link del bkdup0 || fail "del port"
 
 step "disableContainerInterface: the container end stays down"
 BRIDGE=bkopt4
