@@ -67,6 +67,31 @@ static const char *check_vid_str(uint16_t f)
 	return f & BRIDGE_VLAN_INFO_UNTAGGED ? "untagged" : "tagged";
 }
 
+/* As the reference: the bridge's and host end's MACs, where the result has them. */
+static int check_host_macs(const struct result *pr, const struct link_info *br,
+			   const struct link_info *host, struct cni_err *err)
+{
+	const struct link_info *li[] = { br, host };
+	char mac[18];
+
+	for (int i = 0; i < pr->n_ifaces; i++) {
+		const struct result_iface *f = &pr->ifaces[i];
+
+		for (size_t k = 0; k < ARRAY_SIZE(li); k++) {
+			if (f->sandbox[0] || !f->mac[0] ||
+			    strcmp(f->name, li[k]->name) != 0)
+				continue;
+			link_mac_fmt(li[k]->mac, mac);
+			if (strcasecmp(f->mac, mac) != 0)
+				return cni_err_set(
+					err, CNI_ERR_INTERNAL, EINVAL,
+					"interface %s has MAC %s, expected %s",
+					f->name, mac, f->mac);
+		}
+	}
+	return 0;
+}
+
 /* The host end must be a port of our bridge and the container end's peer. */
 static int check_peer(struct attach *a, const struct link_info *cont,
 		      struct link_info *br, struct link_info *host,
@@ -259,6 +284,9 @@ static int check_steps(struct attach *a, const struct result *pr,
 	if (r < 0)
 		return r;
 	r = check_port(a, &br, &host, err);
+	if (r < 0)
+		return r;
+	r = check_host_macs(pr, &br, &host, err);
 	if (r < 0)
 		return r;
 	r = check_addrs(a, pr, idx, &cont, err);
