@@ -53,7 +53,8 @@ expect_sysctls "$HOST" "$BRIDGE" ipv6/accept_ra=0
 expect_sysctls "$HOST" "$HVETH" ipv6/accept_ra=0
 
 step "enabledad"
-CONF=$(mkconf 1.0.0 v6 '.name = "dad" | .enabledad = true | .isDefaultGateway = false')
+CONF=$(mkconf 1.0.0 v6 '.name = "dad" | .enabledad = true | .isGateway = false |
+	.isDefaultGateway = false | .ipam.ranges = [[{subnet: "fd00:b1d::/64"}]]')
 add dad
 expect_sysctls "$NS" eth0 ipv6/accept_dad=1 ipv6/enhanced_dad=1 ipv6/accept_ra=0
 
