@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
-#include "brisk/fsopen.h"
 #include "brisk/log.h"
 #include "index.h"
 
@@ -146,15 +145,14 @@ int index_write_file(int dirfd, const char *name, const void *buf, size_t len)
 	fd = openat(dirfd, name,
 		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 		    0644);
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
-	if (fsopen_check_regular(fd, NULL) < 0)
+	if (!S_ISREG(st.st_mode))
 		return -EMEDIUMTYPE;
 	n = pwrite(fd, buf, len, 0);
 	if (n != (ssize_t)len)
 		return n < 0 ? -errno : -EIO;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	/* The size before the write: longer means old bytes follow ours. */
 	if (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)
 		return -errno;
 	return 0;
