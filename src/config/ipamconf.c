@@ -124,22 +124,27 @@ static int parse_rangesets(json_t *ranges, const char *key, struct ipamconf *c,
  * runtimeConfig.ipRanges (the "ipRanges" capability) first, then the
  * legacy single range, then ipam.ranges.
  */
-static int parse_ranges(json_t *root, json_t *ipam, struct ipamconf *c,
-			struct cni_err *err)
+static int parse_ip_ranges(json_t *root, struct ipamconf *c,
+			   struct cni_err *err)
 {
-	json_t *rc = NULL, *rt_ranges = NULL, *ranges = NULL;
+	json_t *rc = NULL, *ranges = NULL;
 	int r;
 
 	r = jget_obj(root, "", "runtimeConfig", &rc, err);
-	r = r	  ?:
-		    (rc ? jget_arr(rc, "runtimeConfig", "ipRanges", &rt_ranges,
-				   err) :
-			  0);
-	r = r	  ?:
-		    (rt_ranges ?
-			     parse_rangesets(rt_ranges,
-					     "runtimeConfig.ipRanges", c, err) :
-			     0);
+	if (r == 0 && rc)
+		r = jget_arr(rc, "runtimeConfig", "ipRanges", &ranges, err);
+	if (r == 0 && ranges)
+		r = parse_rangesets(ranges, "runtimeConfig.ipRanges", c, err);
+	return r;
+}
+
+static int parse_ranges(json_t *root, json_t *ipam, struct ipamconf *c,
+			struct cni_err *err)
+{
+	json_t *ranges = NULL;
+	int r;
+
+	r = parse_ip_ranges(root, c, err);
 	r = r ?: parse_legacy_range(ipam, c, err);
 	r = r ?: jget_arr(ipam, "ipam", "ranges", &ranges, err);
 	r = r ?: (ranges ? parse_rangesets(ranges, "ipam.ranges", c, err) : 0);
@@ -178,8 +183,8 @@ static int parse_route(json_t *obj, const char *ctx, struct iproute *ret,
 	/* The CNI route's other keys: host-local hands them to the result. */
 	r = r ?: jget_int(obj, ctx, "mtu", 0, INT_MAX, &ret->mtu, err);
 	r = r ?: jget_int(obj, ctx, "advmss", 0, INT_MAX, &ret->advmss, err);
-	r = r	  ?:
-		    jget_int(obj, ctx, "priority", 0, INT_MAX, &ret->priority,
+	if (r == 0)
+		r = jget_int(obj, ctx, "priority", 0, INT_MAX, &ret->priority,
 			     err);
 	r = r ?: jget_int(obj, ctx, "table", 0, INT_MAX, &ret->table, err);
 	r = r ?: jget_int(obj, ctx, "scope", 0, 255, &ret->scope, err);

@@ -75,8 +75,8 @@ int netconf_parse_port(json_t *root, struct netconf *c, struct cni_err *err)
 	int r = 0;
 
 	r = r ?: jget_bool(root, "", "portIsolation", &c->port_isolation, err);
-	r = r	  ?:
-		    jget_bool(root, "", "preserveDefaultVlan",
+	if (r == 0)
+		r = jget_bool(root, "", "preserveDefaultVlan",
 			      &c->preserve_default_vlan, err);
 	r = r ?: jget_int(root, "", "vlan", 0, VLAN_ID_MAX, &c->vlan, err);
 	r = r ?: parse_trunk(root, c, err);

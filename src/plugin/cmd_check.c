@@ -171,11 +171,11 @@ static int check_port(struct attach *a, const struct link_info *br,
 	r = check_flag("promiscMode", on, br->flags & IFF_PROMISC, c->promisc,
 		       err);
 	snprintf(on, sizeof(on), "port %s", host->name);
-	r = r	  ?:
-		    check_flag("portIsolation", on, host->port.is_isolated,
+	if (r == 0)
+		r = check_flag("portIsolation", on, host->port.is_isolated,
 			       c->port_isolation, err);
-	r = r	  ?:
-		    check_flag("hairpinMode", on, host->port.is_hairpin,
+	if (r == 0)
+		r = check_flag("hairpinMode", on, host->port.is_hairpin,
 			       c->hairpin, err);
 	if (r == 0 && netconf_vlan_filtering(c))
 		r = check_vlans(a, br, host, err);
