@@ -15,6 +15,9 @@ RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux
 	valgrind clang containernetworking-plugins
 )
+# The tests that run brisk under real runtimes (podman's CNI backend, ctr)
+# with runc and a busybox root filesystem.
+RUNTIME_PKGS=(podman containerd runc busybox-static)
 LINT_PKGS=(clang-format cppcheck)
 BENCH_PKGS=(perl strace)
 # Installed only when the archive has them (the fuzzer runtime's name
@@ -44,7 +47,7 @@ has_candidate()
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LINT_PKGS[@]}" \
+for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${LINT_PKGS[@]}" \
 	"${BENCH_PKGS[@]}" "${OPTIONAL_PKGS[@]}"; do
 	is_installed "$p" || missing+=("$p")
 done

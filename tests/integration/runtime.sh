@@ -6,15 +6,20 @@
 # state under /run, podman's locks in /dev/shm, the namespaces it makes in
 # /run/netns, and ctr reads its networks from /etc/cni/net.d and its plugins
 # from /opt/cni/bin whatever one says. So a runtime only ever runs in the
-# "sandbox": a private mount namespace, held open by one sleeping process,
-# in which /run and /var/lib are overlays whose writes land in $TMPD,
-# /run/netns and /dev/shm are empty tmpfs, and /etc/cni/net.d and
-# /opt/cni/bin are $RT_CONF_DIR and $RT_BIN_DIR; every command is run there
-# together with the test's host namespace $HOST (rt_in), so bridges, veths
-# and addresses land in $HOST. Nothing reaches the machine's own mounts,
-# files or network; cgroups named after the test are removed at exit.
+# "sandbox": private mount and PID namespaces held by one process, in which
+# /run and /var/lib are overlays whose writes land in $TMPD, /run/netns and
+# /dev/shm are empty tmpfs, and /etc/cni/net.d and /opt/cni/bin are
+# $RT_CONF_DIR and $RT_BIN_DIR. Every runtime command is run there and in
+# the test's host namespace $HOST (rt_in, rt_bg), so bridges, veths and
+# addresses land in $HOST; every process it starts (daemon, shim, conmon,
+# container) dies with the sandbox when the test ends. Nothing reaches the
+# machine's own mounts, files or network; cgroups a test names with
+# rt_cgroup are removed at exit.
 
+RT_UNSHARE=""
 RT_HOLDER=""
+RT_NSENTER=()
+RT_BG=""
 RT_CONF_DIR=""
 RT_BIN_DIR=""
 RT_CALLS=""
@@ -51,10 +56,30 @@ rt_rootfs()
 	done
 }
 
-# rt_in COMMAND...: run COMMAND in the sandbox's mount namespace and $HOST.
+# rt_in COMMAND...: run COMMAND in the sandbox (its mount and PID
+# namespaces) and in $HOST.
 rt_in()
 {
-	nsenter -t "$RT_HOLDER" -m --net="$(nspath "$HOST")" -- "$@"
+	"${RT_NSENTER[@]}" "$@"
+}
+
+# rt_bg OUT COMMAND...: start COMMAND like rt_in, in the background, with
+# its output in OUT; RT_BG is COMMAND's PID (as the machine sees it).
+rt_bg()
+{
+	local out=$1 pid i
+
+	shift
+	"${RT_NSENTER[@]}" "$@" </dev/null >"$out" 2>&1 &
+	pid=$!
+	RT_BG=""
+	# nsenter forks to enter the PID namespace: COMMAND is its child.
+	for ((i = 0; i < 200; i++)); do
+		RT_BG=$(pgrep -P "$pid") && break
+		kill -0 "$pid" 2>/dev/null || fail "$1 did not start: $(cat "$out")"
+		sleep 0.02
+	done
+	[ -n "$RT_BG" ] || fail "$1 did not start"
 }
 
 # _rt_private_dir TARGET SRC: make TARGET show the directory SRC inside the
@@ -96,7 +121,7 @@ rt_sandbox_start()
 {
 	local i comm
 
-	rt_require unshare nsenter mount
+	rt_require unshare nsenter mount pgrep
 	RT_CONF_DIR=$TMPD/net.d
 	RT_BIN_DIR=$TMPD/cni-bin
 	RT_CALLS=$TMPD/calls
@@ -110,21 +135,30 @@ exec '$BRISK' "\$@"
 EOF
 	chmod 755 "$RT_BIN_DIR/brisk"
 
-	unshare --mount --propagation private -- sleep 3600 \
+	# The holder is PID 1 of a PID namespace of its own: every process a
+	# runtime starts (daemons, shims, conmon, containers) is in it, and
+	# dies with it; it reaps the orphans reparented to it. --kill-child:
+	# killing unshare kills it.
+	unshare --mount --pid --fork --kill-child --mount-proc \
+		--propagation private -- \
+		bash -c 'while :; do sleep 3600 & wait; done' \
 		</dev/null >/dev/null 2>&1 &
-	RT_HOLDER=$!
+	RT_UNSHARE=$!
 	at_exit _rt_sandbox_stop
-	# Only once sleep runs has unshare made every mount private: no
+	# Only once bash runs has unshare made every mount private: no
 	# mount of ours may propagate to the machine.
 	for ((i = 0; i < 200; i++)); do
-		comm=$(cat "/proc/$RT_HOLDER/comm" 2>/dev/null) ||
-			fail "the sandbox's holder process died"
-		[ "$comm" = sleep ] && break
+		kill -0 "$RT_UNSHARE" 2>/dev/null || fail "unshare failed"
+		RT_HOLDER=$(pgrep -P "$RT_UNSHARE") &&
+			comm=$(cat "/proc/$RT_HOLDER/comm" 2>/dev/null) &&
+			[ "$comm" = bash ] && break
+		RT_HOLDER=""
 		sleep 0.02
 	done
-	[ "$comm" = sleep ] || fail "the sandbox's holder did not start"
+	[ -n "$RT_HOLDER" ] || fail "the sandbox's holder did not start"
 	[ "$(readlink "/proc/$RT_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] ||
 		fail "the sandbox has no mount namespace of its own"
+	RT_NSENTER=(nsenter -t "$RT_HOLDER" -m -p --net="$(nspath "$HOST")" --)
 	rt_in mount --make-rprivate / || fail "make-rprivate in the sandbox"
 
 	_rt_overlay /run
@@ -147,17 +181,28 @@ rt_cgroup()
 
 _rt_sandbox_stop()
 {
-	local name d
+	local name d i
 
-	if [ -n "$RT_HOLDER" ]; then
-		kill "$RT_HOLDER" 2>/dev/null
-		wait "$RT_HOLDER" 2>/dev/null
-		RT_HOLDER=""
+	if [ -n "$RT_UNSHARE" ]; then
+		# unshare --fork ignores SIGTERM and SIGINT.
+		kill -KILL "$RT_UNSHARE" 2>/dev/null
+		wait "$RT_UNSHARE" 2>/dev/null
+		RT_UNSHARE=""
 	fi
+	# The namespace's processes die asynchronously; their cgroups can only
+	# go once they are gone.
+	for ((i = 0; i < 100; i++)); do
+		[ -n "$RT_HOLDER" ] && [ -d "/proc/$RT_HOLDER" ] || break
+		sleep 0.02
+	done
 	for name in "${RT_CGROUPS[@]}"; do
 		for d in /sys/fs/cgroup/"$name" /sys/fs/cgroup/*/"$name"; do
 			[ -d "$d" ] || continue
-			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+			for ((i = 0; i < 20; i++)); do
+				find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+				[ -d "$d" ] || break
+				sleep 0.05
+			done
 		done
 	done
 	return 0
