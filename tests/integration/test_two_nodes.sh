@@ -112,14 +112,16 @@ assert_some()
 }
 
 MASQ=1
+MASQ_ARGS=(--cluster-cidr "$CLUSTER")
 step "ADD on node A (ipMasq, ipMasqExclude = the cluster ranges)"
 on "$A"
-CONF=$(conflist 1 --cluster-cidr "$CLUSTER") || fail "install-node.sh --print"
+CONF=$(conflist 1 "${MASQ_ARGS[@]}") || fail "install-node.sh --print"
 cni ADD pod-a "$PA" eth0
 if [ "$RC" != 0 ] && jq -e '.code == 2 and (.msg | test("ipMasq"))' >/dev/null 2>&1 <<<"$OUT"; then
 	echo "test_two_nodes: this brisk answers ipMasq with code 2 ($(jq -r .msg <<<"$OUT")):" \
 		"the masquerade part is skipped; pod-to-pod is checked without ipMasq" >&2
 	MASQ=0
+	MASQ_ARGS=()
 	CONF=$(conflist 1) || fail "install-node.sh --print"
 	cni ADD pod-a "$PA" eth0
 fi
@@ -128,11 +130,7 @@ assert_eq "$(addrs "$PA" eth0 inet global) $(addrs "$PA" eth0 inet6 global)" \
 	"10.244.1.2/24 fd00:10:244:1::2/64" "pod A's addresses"
 step "ADD on node B"
 on "$B"
-if ((MASQ)); then
-	CONF=$(conflist 2 --cluster-cidr "$CLUSTER")
-else
-	CONF=$(conflist 2)
-fi
+CONF=$(conflist 2 "${MASQ_ARGS[@]}")
 cni ADD pod-b "$PB" eth0
 assert_ok "ADD on node B"
 assert_eq "$(addrs "$PB" eth0 inet global) $(addrs "$PB" eth0 inet6 global)" \
@@ -167,13 +165,13 @@ fi
 
 step "DEL on both nodes"
 on "$A"
-CONF=$(conflist 1 $( ((MASQ)) && echo --cluster-cidr "$CLUSTER"))
+CONF=$(conflist 1 "${MASQ_ARGS[@]}")
 cni DEL pod-a "$PA" eth0
 assert_ok "DEL on node A"
 assert_no_leases
 assert_eq "$(ports "$A" "$BRIDGE")" "" "ports of $BRIDGE on node A"
 on "$B"
-CONF=$(conflist 2 $( ((MASQ)) && echo --cluster-cidr "$CLUSTER"))
+CONF=$(conflist 2 "${MASQ_ARGS[@]}")
 cni DEL pod-b "$PB" eth0
 assert_ok "DEL on node B"
 assert_no_leases
