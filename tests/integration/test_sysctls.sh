@@ -12,7 +12,7 @@
 setup sysctl ip bridge jq radvd ping
 
 RADVD_PID=""
-trap 'rc=$?; [ -n "$RADVD_PID" ] && kill "$RADVD_PID" 2>/dev/null; (exit $rc); _cleanup' EXIT
+at_exit '[ -n "$RADVD_PID" ] && kill "$RADVD_PID" 2>/dev/null'
 
 BRIDGE=bksys0
 RA_PREFIX=2001:db8:1::
