@@ -14,6 +14,7 @@ BUILD_PKGS=(
 RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux
 	valgrind clang containernetworking-plugins
+	iptables radvd socat
 )
 # The tests that run brisk under real runtimes (podman's CNI backend, ctr)
 # with runc and a busybox root filesystem.

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "brisk/err.h"
 #include "brisk/ipnet.h"
@@ -18,6 +19,9 @@
 #define IPAM_MAX_REQ_IPS 8
 
 #define IPAM_DEFAULT_DATA_DIR "/var/lib/cni/networks"
+
+#define VLAN_ID_MAX 4094
+#define VLAN_BITMAP_WORDS ((VLAN_ID_MAX + 64) / 64)
 
 enum ipam_kind {
 	IPAM_NONE, /* "ipam": {} or absent: layer 2 only */
@@ -56,7 +60,11 @@ struct netconf {
 	bool mac_spoofchk;
 	bool disable_container_iface;
 	int mtu; /* 0: kernel default */
-	int vlan;
+	bool port_isolation; /* the host port gets the bridge's isolated flag */
+	int vlan; /* 0: none; else the port's PVID, untagged */
+	bool has_vlan_trunk; /* "vlanTrunk" given, even empty */
+	bool preserve_default_vlan;
+	uint64_t vlan_trunk[VLAN_BITMAP_WORDS]; /* tagged VLANs, by bit */
 	char mac[18]; /* requested container MAC, "" for random */
 	struct ipamconf ipam;
 	json_t *dns; /* borrowed from raw, may be NULL */
@@ -77,6 +85,23 @@ void netconf_free(struct netconf *c);
 /* Parse only the "ipam" object of @root into @ret (used by IPAM-only mode). */
 int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 		   struct cni_err *err);
+
+/* True when VLAN id @vid is one of the trunk's. */
+static inline bool netconf_trunk_has(const struct netconf *c, int vid)
+{
+	return vid > 0 && vid <= VLAN_ID_MAX &&
+	       (c->vlan_trunk[vid / 64] >> (vid % 64) & 1);
+}
+
+/* As the reference: a new bridge filters VLANs when any VLAN key is set. */
+static inline bool netconf_vlan_filtering(const struct netconf *c)
+{
+	return c->vlan != 0 || c->has_vlan_trunk;
+}
+
+/* host-local's rule: before 0.3.0, one range set per family. Code 7. */
+int ipamconf_check_version(const struct ipamconf *c, enum cni_ver ver,
+			   struct cni_err *err);
 
 /* Best effort: the cniVersion string of a document, for error replies. */
 void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n);

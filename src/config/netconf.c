@@ -6,6 +6,7 @@
 #include "brisk/cni.h"
 #include "brisk/jsonget.h"
 #include "brisk/netconf.h"
+#include "netconf_int.h"
 
 #define DEFAULT_BRIDGE "cni0"
 
@@ -54,7 +55,6 @@ static int netconf_parse_mac(json_t *root, const char *cni_args,
 static int netconf_parse_flags(json_t *root, struct netconf *c,
 			       struct cni_err *err)
 {
-	bool preserve_vlan = false;
 	int r = 0;
 
 	r = r ?: jget_bool(root, "", "isGateway", &c->is_gw, err);
@@ -65,11 +65,9 @@ static int netconf_parse_flags(json_t *root, struct netconf *c,
 	r = r ?: jget_bool(root, "", "promiscMode", &c->promisc, err);
 	r = r ?: jget_bool(root, "", "enabledad", &c->enable_dad, err);
 	r = r ?: jget_bool(root, "", "macspoofchk", &c->mac_spoofchk, err);
-	r = r ?: jget_bool(root, "", "preserveDefaultVlan", &preserve_vlan, err);
 	r = r ?: jget_bool(root, "", "disableContainerInterface",
 			   &c->disable_container_iface, err);
 	r = r ?: jget_int(root, "", "mtu", 0, 65535, &c->mtu, err);
-	r = r ?: jget_int(root, "", "vlan", 0, 4094, &c->vlan, err);
 	if (r < 0)
 		return r;
 	/* As the reference: a default gateway implies being the gateway. */
@@ -82,7 +80,7 @@ static int netconf_parse_flags(json_t *root, struct netconf *c,
 }
 
 /* Keys the reference accepts that brisk does not implement yet: code 2. */
-static int netconf_check_unsupported(json_t *root, const struct netconf *c,
+static int netconf_check_unsupported(const struct netconf *c,
 				     struct cni_err *err)
 {
 	static const char *const todo = "not implemented by brisk yet";
@@ -93,9 +91,6 @@ static int netconf_check_unsupported(json_t *root, const struct netconf *c,
 	if (c->mac_spoofchk)
 		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
 				   "macspoofchk: %s", todo);
-	if (c->vlan != 0 || json_object_get(root, "vlanTrunk"))
-		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
-				   "vlan: %s", todo);
 	return 0;
 }
 
@@ -154,6 +149,7 @@ static int netconf_decode(const char *buf, size_t len, json_t **ret,
 static int netconf_parse_root(json_t *root, const char *cni_args,
 			      struct netconf *c, struct cni_err *err)
 {
+	bool is_main;
 	int r = 0;
 
 	r = r ?: jget_strbuf(root, "", "cniVersion", c->cni_version,
@@ -162,13 +158,19 @@ static int netconf_parse_root(json_t *root, const char *cni_args,
 	r = r ?: netconf_parse_names(root, c, err);
 	r = r ?: netconf_parse_flags(root, c, err);
 	/* Other main plugins' keys are theirs when brisk serves as their IPAM. */
-	if (r == 0 && (strcmp(c->type, "brisk") == 0 ||
-		       strcmp(c->type, "bridge") == 0))
-		r = netconf_check_unsupported(root, c, err);
+	is_main = strcmp(c->type, "brisk") == 0 ||
+		  strcmp(c->type, "bridge") == 0;
+	if (r == 0 && is_main)
+		r = netconf_check_unsupported(c, err);
+	if (r == 0 && is_main)
+		r = netconf_parse_port(root, c, err);
 	r = r ?: netconf_parse_mac(root, cni_args, c, err);
 	r = r ?: jget_obj(root, "", "dns", &c->dns, err);
 	r = r ?: jget_obj(root, "", "prevResult", &c->prev_result, err);
 	r = r ?: ipamconf_parse(root, cni_args, &c->ipam, err);
+	r = r ?: ipamconf_check_version(&c->ipam, c->ver, err);
+	if (r == 0 && is_main)
+		r = netconf_check_combinations(c, err);
 	return r;
 }
 
