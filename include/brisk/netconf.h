@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 
+#include "brisk/calllog.h"
 #include "brisk/err.h"
 #include "brisk/ipnet.h"
 #include "brisk/range.h"
@@ -59,6 +60,7 @@ struct netconf {
 	int vlan;
 	char mac[18]; /* requested container MAC, "" for random */
 	struct ipamconf ipam;
+	struct calllog_conf log; /* logFile, logLevel, logMaxSize */
 	json_t *dns; /* borrowed from raw, may be NULL */
 	json_t *prev_result; /* borrowed from raw, may be NULL */
 	json_t *raw; /* the whole document; owned */
@@ -68,7 +70,9 @@ struct netconf {
  * Parse and validate a network config. @cni_args is CNI_ARGS (may be NULL)
  * for IP= and MAC=. Malformed JSON is code 6; wrong types and bad values
  * are code 7 naming the key; an unsupported cniVersion is code 1.
- * On success the caller owns @ret and frees it with netconf_free.
+ * On success the caller owns @ret and frees it with netconf_free. The call
+ * log's keys are read first and @ret->log is kept when a later key fails,
+ * so that a rejected call can still be logged.
  */
 int netconf_parse(const char *buf, size_t len, const char *cni_args,
 		  struct netconf *ret, struct cni_err *err);
@@ -77,6 +81,15 @@ void netconf_free(struct netconf *c);
 /* Parse only the "ipam" object of @root into @ret (used by IPAM-only mode). */
 int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 		   struct cni_err *err);
+
+/*
+ * The config as brisk will use it (for `brisk validate`): a copy of
+ * @c->raw whose keys brisk reads hold the values it will use, defaults
+ * included; the bridge's keys only when @is_main (brisk is the main
+ * plugin, not another plugin's IPAM). Other keys pass through. Caller owns
+ * *ret. 0 or -ENOMEM.
+ */
+int netconf_normalize(const struct netconf *c, bool is_main, json_t **ret);
 
 /* Best effort: the cniVersion string of a document, for error replies. */
 void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n);
