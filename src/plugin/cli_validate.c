@@ -43,11 +43,12 @@ struct cli_validate {
 
 static int cli_validate_read(const char *path, char **ret, size_t *ret_len)
 {
+	bool is_stdin = !path || strcmp(path, "-") == 0;
 	_cleanup_close_ int fd = -1;
 	struct cni_err err = { 0 };
 	struct stat st;
 
-	if (!path || strcmp(path, "-") == 0) {
+	if (is_stdin) {
 		path = "stdin";
 		fd = dup(STDIN_FILENO);
 	} else {
@@ -63,7 +64,17 @@ static int cli_validate_read(const char *path, char **ret, size_t *ret_len)
 		fprintf(stderr, "brisk validate: %s is a directory\n", path);
 		return CLI_FAIL;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/* A FIFO read before its writer opened it would read as empty. */
+	if (S_ISFIFO(st.st_mode) && !is_stdin) {
+		close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		fprintf(stderr, "brisk validate: cannot read %s: %s\n", path,
+			strerror(errno));
+		return CLI_FAIL;
+	}
 	if (cni_read_all(fd, ret, ret_len, &err) < 0) {
 		fprintf(stderr, "brisk validate: %s: %s\n", path, err.msg);
 		return CLI_FAIL;
