@@ -83,6 +83,8 @@ int main(int argc, char **argv)
 	/* Only CNI_COMMAND makes a CNI call; without it brisk is a tool. */
 	if (r == 0 && env.cmd == CNI_CMD_NONE)
 		return cli_main(argc, argv);
+	if (r < 0)
+		call_log_early_failure(&cl);
 	if (r == 0)
 		r = cni_read_all(STDIN_FILENO, &buf, &len, &err);
 	if (r == 0)

@@ -49,6 +49,11 @@ struct call_log {
 void call_log_begin(struct call_log *cl);
 /* The config's logFile/logLevel/logMaxSize, overridden by BRISK_LOG. */
 void call_log_config(struct call_log *cl, const struct netconf *c);
+/*
+ * A call that failed before its config was read (a bad CNI variable):
+ * read stdin for the log's keys alone, so that the failure is logged too.
+ */
+void call_log_early_failure(struct call_log *cl);
 /* The addresses of an ADD's result. */
 void call_log_result(struct call_log *cl, json_t *res);
 /* Before DEL: the addresses the built-in store holds for the attachment. */

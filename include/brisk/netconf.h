@@ -91,6 +91,13 @@ int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
  */
 int netconf_normalize(const struct netconf *c, bool is_main, json_t **ret);
 
+/*
+ * Best effort, for logging a call rejected before its config was parsed:
+ * the call log's keys and the network name ("" unless valid) of a document.
+ */
+void netconf_peek_log(const char *buf, size_t len, struct calllog_conf *ret,
+		      char *ret_name, size_t name_len);
+
 /* Best effort: the cniVersion string of a document, for error replies. */
 void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n);
 

@@ -250,6 +250,21 @@ void netconf_free(struct netconf *c)
 	c->prev_result = NULL;
 }
 
+void netconf_peek_log(const char *buf, size_t len, struct calllog_conf *ret,
+		      char *ret_name, size_t name_len)
+{
+	_cleanup_json_ json_t *root =
+		buf ? json_loadb(buf, len, 0, NULL) : NULL;
+	const char *name = json_string_value(json_object_get(root, "name"));
+	struct cni_err ignored = { 0 };
+
+	calllog_conf_init(ret);
+	snprintf(ret_name, name_len, "%s",
+		 name && cni_valid_netname(name) ? name : "");
+	if (json_is_object(root))
+		netconf_parse_log(root, ret, &ignored);
+}
+
 void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n)
 {
 	json_t *root = buf ? json_loadb(buf, len, 0, NULL) : NULL;

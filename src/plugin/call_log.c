@@ -50,6 +50,26 @@ void call_log_config(struct call_log *cl, const struct netconf *c)
 		snprintf(cl->network, sizeof(cl->network), "%s", c->name);
 }
 
+void call_log_early_failure(struct call_log *cl)
+{
+	struct calllog_conf conf;
+	_cleanup_free_ char *buf = NULL;
+	struct cni_err ignored = { 0 };
+	size_t len = 0;
+
+	/* A person typing at a terminal gets the error at once, not a read. */
+	if (isatty(STDIN_FILENO) ||
+	    cni_read_all(STDIN_FILENO, &buf, &len, &ignored) < 0)
+		return;
+	netconf_peek_log(buf, len, &conf, cl->network, sizeof(cl->network));
+	if (!conf.file[0] && !cl->env)
+		return;
+	cl->conf = conf;
+	if (cl->env)
+		call_log_env(cl);
+	cl->on = cl->conf.file[0] && cl->conf.level != CALLLOG_OFF;
+}
+
 static void call_log_add_ip(struct call_log *cl, const char *s)
 {
 	if (s && cl->n_ips < CALLLOG_MAX_IPS &&
