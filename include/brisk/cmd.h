@@ -19,7 +19,8 @@
  */
 int cmd_add(const struct cni_env *env, struct netconf *c, json_t **ret_out,
 	    struct cni_err *err);
-int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err);
+int cmd_del(const struct cni_env *env, struct netconf *c,
+	    struct cni_err *err);
 int cmd_check(const struct cni_env *env, struct netconf *c,
 	      struct cni_err *err);
 int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err);

@@ -2,12 +2,7 @@
 #ifndef BRISK_LOG_H
 #define BRISK_LOG_H
 
-enum log_level {
-	LOG_LVL_ERR,
-	LOG_LVL_WARN,
-	LOG_LVL_INFO,
-	LOG_LVL_DEBUG
-};
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 /*
  * Set the stderr level from BRISK_LOG: a bare err|warn|info|debug (or

@@ -83,6 +83,21 @@ int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 		   struct cni_err *err);
 
 /*
+ * The parser's table of keys (src/config/keys.c): every key brisk reads,
+ * as a path ("ipam.dataDir"; "[]" stands for each array level), its JSON
+ * type ("string", "bool", "int", "object", "array") and its default as
+ * JSON text (NULL when it has none, is required, or is computed).
+ */
+struct netconf_key {
+	const char *path;
+	const char *type;
+	const char *dflt;
+};
+
+extern const struct netconf_key netconf_keys[];
+extern const size_t netconf_n_keys;
+
+/*
  * The config as brisk will use it (for `brisk validate`): a copy of
  * @c->raw whose keys brisk reads hold the values it will use, defaults
  * included; the bridge's keys only when @is_main (brisk is the main

@@ -58,21 +58,16 @@ static int netconf_parse_flags(json_t *root, struct netconf *c,
 	int r = 0;
 
 	r = r ?: jget_bool(root, "", "isGateway", &c->is_gw, err);
-	r = r	  ?:
-		    jget_bool(root, "", "isDefaultGateway", &c->is_default_gw,
-			      err);
+	r = r ?: jget_bool(root, "", "isDefaultGateway", &c->is_default_gw, err);
 	r = r ?: jget_bool(root, "", "forceAddress", &c->force_address, err);
 	r = r ?: jget_bool(root, "", "ipMasq", &c->ip_masq, err);
 	r = r ?: jget_bool(root, "", "hairpinMode", &c->hairpin, err);
 	r = r ?: jget_bool(root, "", "promiscMode", &c->promisc, err);
 	r = r ?: jget_bool(root, "", "enabledad", &c->enable_dad, err);
 	r = r ?: jget_bool(root, "", "macspoofchk", &c->mac_spoofchk, err);
-	r = r	  ?:
-		    jget_bool(root, "", "preserveDefaultVlan", &preserve_vlan,
-			      err);
-	r = r	  ?:
-		    jget_bool(root, "", "disableContainerInterface",
-			      &c->disable_container_iface, err);
+	r = r ?: jget_bool(root, "", "preserveDefaultVlan", &preserve_vlan, err);
+	r = r ?: jget_bool(root, "", "disableContainerInterface",
+			   &c->disable_container_iface, err);
 	r = r ?: jget_int(root, "", "mtu", 0, 65535, &c->mtu, err);
 	r = r ?: jget_int(root, "", "vlan", 0, 4094, &c->vlan, err);
 	if (r < 0)
@@ -82,8 +77,7 @@ static int netconf_parse_flags(json_t *root, struct netconf *c,
 		c->is_gw = true;
 	if (c->mtu != 0 && c->mtu < 68)
 		return cni_err_set(err, CNI_ERR_CONFIG, ERANGE,
-				   "mtu: %d is below the minimum of 68",
-				   c->mtu);
+				   "mtu: %d is below the minimum of 68", c->mtu);
 	return 0;
 }
 
@@ -112,28 +106,26 @@ static int netconf_parse_names(json_t *root, struct netconf *c,
 
 	r = r ?: jget_strbuf(root, "", "name", c->name, sizeof(c->name), err);
 	r = r ?: jget_strbuf(root, "", "type", c->type, sizeof(c->type), err);
-	r = r	  ?:
-		    jget_strbuf(root, "", "bridge", c->bridge,
-				sizeof(c->bridge), err);
+	r = r ?: jget_strbuf(root, "", "bridge", c->bridge, sizeof(c->bridge),
+			     err);
 	if (r < 0)
 		return r;
 	if (!c->name[0])
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "name: missing network name");
 	if (!cni_valid_netname(c->name))
-		return cni_err_set(
-			err, CNI_ERR_CONFIG, EINVAL,
-			"name: \"%.64s\" is not a valid network name", c->name);
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "name: \"%.64s\" is not a valid network name",
+				   c->name);
 	if (!c->type[0])
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "type: missing plugin type");
 	if (!c->bridge[0])
 		strcpy(c->bridge, DEFAULT_BRIDGE);
 	if (!cni_valid_ifname(c->bridge))
-		return cni_err_set(
-			err, CNI_ERR_CONFIG, EINVAL,
-			"bridge: \"%s\" is not a valid interface name",
-			c->bridge);
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "bridge: \"%s\" is not a valid interface name",
+				   c->bridge);
 	return 0;
 }
 
@@ -170,35 +162,25 @@ static int netconf_parse_log(json_t *root, struct calllog_conf *c,
 	int max = 0;
 	int r = 0;
 
-	r = r	  ?:
-		    jget_strbuf(root, "", "logFile", c->file, sizeof(c->file),
-				err);
+	r = r ?: jget_strbuf(root, "", "logFile", c->file, sizeof(c->file), err);
 	r = r ?: jget_str(root, "", "logLevel", &level, err);
-	r = r	  ?:
-		    jget_int(root, "", "logMaxSize", CALLLOG_MAX_SIZE_MIN,
-			     CALLLOG_MAX_SIZE_MAX, &max, err);
-	if (r < 0)
-		goto fail;
-	if (c->file[0] && !calllog_path_ok(c->file)) {
-		r = cni_err_set(
-			err, CNI_ERR_CONFIG, EINVAL,
-			"logFile: \"%.60s\" is not an absolute file path",
-			c->file);
-		goto fail;
-	}
-	if (level && !calllog_level_parse(level, &c->level)) {
-		r = cni_err_set(
-			err, CNI_ERR_CONFIG, EINVAL,
-			"logLevel: \"%.20s\" is not off, error, info or debug",
-			level);
-		goto fail;
+	r = r ?: jget_int(root, "", "logMaxSize", CALLLOG_MAX_SIZE_MIN,
+			  CALLLOG_MAX_SIZE_MAX, &max, err);
+	if (r == 0 && c->file[0] && !calllog_path_ok(c->file))
+		r = cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				"logFile: \"%.60s\" is not an absolute file path",
+				c->file);
+	if (r == 0 && level && !calllog_level_parse(level, &c->level))
+		r = cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				"logLevel: \"%.20s\" is not off, error, info or debug",
+				level);
+	if (r < 0) {
+		calllog_conf_init(c);
+		return r;
 	}
 	if (max)
 		c->max_size = max;
 	return 0;
-fail:
-	calllog_conf_init(c);
-	return r;
 }
 
 static int netconf_parse_root(json_t *root, const char *cni_args,
@@ -207,15 +189,14 @@ static int netconf_parse_root(json_t *root, const char *cni_args,
 	int r = 0;
 
 	r = r ?: netconf_parse_log(root, &c->log, err);
-	r = r	  ?:
-		    jget_strbuf(root, "", "cniVersion", c->cni_version,
-				sizeof(c->cni_version), err);
+	r = r ?: jget_strbuf(root, "", "cniVersion", c->cni_version,
+			     sizeof(c->cni_version), err);
 	r = r ?: cni_ver_parse(c->cni_version, &c->ver, err);
 	r = r ?: netconf_parse_names(root, c, err);
 	r = r ?: netconf_parse_flags(root, c, err);
 	/* Other main plugins' keys are theirs when brisk serves as their IPAM. */
-	if (r == 0 &&
-	    (strcmp(c->type, "brisk") == 0 || strcmp(c->type, "bridge") == 0))
+	if (r == 0 && (strcmp(c->type, "brisk") == 0 ||
+		       strcmp(c->type, "bridge") == 0))
 		r = netconf_check_unsupported(root, c, err);
 	r = r ?: netconf_parse_mac(root, cni_args, c, err);
 	r = r ?: jget_obj(root, "", "dns", &c->dns, err);
@@ -253,8 +234,7 @@ void netconf_free(struct netconf *c)
 void netconf_peek_log(const char *buf, size_t len, struct calllog_conf *ret,
 		      char *ret_name, size_t name_len)
 {
-	_cleanup_json_ json_t *root =
-		buf ? json_loadb(buf, len, 0, NULL) : NULL;
+	_cleanup_json_ json_t *root = buf ? json_loadb(buf, len, 0, NULL) : NULL;
 	const char *name = json_string_value(json_object_get(root, "name"));
 	struct cni_err ignored = { 0 };
 

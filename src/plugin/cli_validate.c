@@ -8,6 +8,7 @@
  * is printed with brisk's defaults filled in. In a conflist, brisk's
  * entries (type brisk or bridge, or an ipam of type brisk) are checked as
  * the runtime would hand them over, with the list's name and cniVersion.
+ * --keys prints the parser's table of keys instead.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,18 +22,44 @@
 #include "brisk/jsonget.h"
 #include "brisk/result.h"
 
+enum {
+	VAL_KEYS
+};
+
+static const struct cli_opt cli_validate_opts[] = {
+	[VAL_KEYS] = { "keys", false },
+};
+
 static const struct cli_spec cli_validate_spec = {
 	.cmd = "validate",
 	.usage =
 		"usage: brisk validate [FILE]\n"
+		"       brisk validate --keys\n"
 		"  Check a network config or conflist (FILE, or stdin when\n"
 		"  absent or \"-\") as ADD would, without touching the kernel or\n"
 		"  the lease store. Prints the config with defaults filled in\n"
-		"  (exit 0), or ADD's error object and the reason (exit 1).\n",
-	.opts = NULL,
-	.n_opts = 0,
+		"  (exit 0), or ADD's error object and the reason (exit 1).\n"
+		"  --keys lists every key brisk reads, its type and default.\n",
+	.opts = cli_validate_opts,
+	.n_opts = ARRAY_SIZE(cli_validate_opts),
 	.max_pos = 1,
 };
+
+/* The parser's table of keys, for people and for the README's test. */
+static int cli_validate_keys(void)
+{
+	int w = 3;
+
+	for (size_t i = 0; i < netconf_n_keys; i++)
+		if ((int)strlen(netconf_keys[i].path) > w)
+			w = (int)strlen(netconf_keys[i].path);
+	printf("%-*s  %-6s  %s\n", w, "KEY", "TYPE", "DEFAULT");
+	for (size_t i = 0; i < netconf_n_keys; i++)
+		printf("%-*s  %-6s  %s\n", w, netconf_keys[i].path,
+		       netconf_keys[i].type,
+		       netconf_keys[i].dflt ? netconf_keys[i].dflt : "-");
+	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+}
 
 struct cli_validate {
 	const char *what; /* the file's name, for messages */
@@ -241,6 +268,10 @@ int cli_validate_main(int argc, char **argv)
 	r = cli_args_run(&cli_validate_spec, argc, argv, &a, &done);
 	if (done)
 		return r;
+	if (a.val[VAL_KEYS])
+		return a.n_pos ? cli_usage_error(&cli_validate_spec,
+						 "--keys takes no FILE") :
+				 cli_validate_keys();
 	v.what = a.n_pos && strcmp(a.pos[0], "-") != 0 ? a.pos[0] : "stdin";
 	r = cli_validate_read(a.n_pos ? a.pos[0] : NULL, &buf, &len);
 	if (r != CLI_OK)

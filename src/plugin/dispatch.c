@@ -22,16 +22,15 @@ static int plugin_version(const char *buf, size_t len, json_t **ret_out,
 	*ret_out = json_pack("{s:s, s:o}", "cniVersion", ver,
 			     "supportedVersions", list);
 	if (!*ret_out)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-				   "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
 	return 0;
 }
 
 /* ADD/DEL/CHECK in IPAM-only mode: another plugin's config names brisk. */
 static bool is_ipam_mode(const struct netconf *c)
 {
-	return strcmp(c->type, "brisk") != 0 &&
-	       strcmp(c->type, "bridge") != 0 && c->ipam.kind == IPAM_BUILTIN;
+	return strcmp(c->type, "brisk") != 0 && strcmp(c->type, "bridge") != 0 &&
+	       c->ipam.kind == IPAM_BUILTIN;
 }
 
 static int plugin_need_version(const struct netconf *c, enum cni_ver min,

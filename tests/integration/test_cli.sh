@@ -148,6 +148,16 @@ EOF
 CASE=""
 [ ! -e "$TMPD/d" ] || fail "a dataDir was made"
 
+step "validate --keys: the parser's table"
+: >"$TMPD/in"
+tool validate --keys
+assert_ok "validate --keys"
+assert_eq "$(sed -n 1p <<<"$OUT" | tr -s ' ')" "KEY TYPE DEFAULT" "header of --keys"
+grep -qE '^ipam\.dataDir +string +"/var/lib/cni/networks"$' <<<"$OUT" ||
+	fail "--keys lacks ipam.dataDir: $OUT"
+tool validate --keys "$TMPD/good.conf"
+assert_eq "$RC" 2 "validate --keys FILE"
+
 step "validate: a conflist checks brisk's entries with the list's name and version"
 jq -n --arg dd "$DATADIR" '{cniVersion: "1.0.0", name: "lst", plugins: [
 	{type: "brisk", bridge: "br9", ipam: {type: "host-local",

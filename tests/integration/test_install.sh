@@ -34,9 +34,10 @@ installed=$(cd "$DEST" && find . -type f | sed 's|^\.||' | sort)
 assert_eq "$installed" "$(printf '%s\n%s' "$bindir/brisk" "$mandir/man8/brisk.8" | sort)" \
 	"the installed files"
 [ -x "$DEST$bindir/brisk" ] || fail "the installed brisk is not executable"
-# Run the installed binary (no CNI_COMMAND: nothing touches the network).
-"$DEST$bindir/brisk" --version >"$TMPD/out" || fail "the installed brisk --version failed"
-assert_eq "$(sed -n 1p "$TMPD/out")" "$("$BRISK" --version | sed -n 1p)" "installed --version"
+ip netns exec "$HOST" "$DEST$bindir/brisk" --version >"$TMPD/out" ||
+	fail "the installed brisk --version failed"
+assert_eq "$(sed -n 1p "$TMPD/out")" "$(ip netns exec "$HOST" "$BRISK" --version | sed -n 1p)" \
+	"installed --version"
 
 step "the man page"
 page=$DEST$mandir/man8/brisk.8
@@ -53,7 +54,7 @@ for sect in NAME SYNOPSIS DESCRIPTION "CNI USE" "OPERATOR COMMANDS" "CALL LOG" \
 		fail "the man page has no $sect section"
 done
 # Every command --help lists is in the man page's synopsis, and back.
-"$BRISK" --help | grep -o '^  brisk [a-z-]*' | awk '{ print $2 }' | sort -u >"$TMPD/help.cmds"
+ip netns exec "$HOST" "$BRISK" --help | grep -o '^  brisk [a-z-]*' | awk '{ print $2 }' | sort -u >"$TMPD/help.cmds"
 grep -o '^\*brisk [a-z]*\*\|^\*brisk\* \*--[a-z]*\*' "$REPO/docs/brisk.8.scd" |
 	sed 's/\*//g' | awk '{ print $2 }' | sort -u >"$TMPD/man.cmds"
 assert_eq "$(tr '\n' ' ' <"$TMPD/help.cmds")" "--help gc leases validate " "commands in --help"
