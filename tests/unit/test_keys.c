@@ -168,7 +168,7 @@ static void test_table_sane(void **state)
 		const struct netconf_key *k = &netconf_keys[i];
 
 		assert_non_null(k->path);
-		wrong_value(k->type); /* a known type */
+		json_decref(wrong_value(k->type)); /* a known type */
 		if (k->dflt) {
 			json_t *d = json_loads(k->dflt, JSON_DECODE_ANY, NULL);
 
