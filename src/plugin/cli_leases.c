@@ -112,7 +112,9 @@ static int cli_leases_find_networks(struct cli_leases *l)
 		fputs("brisk leases: out of memory\n", stderr);
 		return CLI_FAIL;
 	}
-	qsort(l->networks, l->n_networks, sizeof(char *), cli_leases_name_cmp);
+	if (l->n_networks > 1)
+		qsort(l->networks, l->n_networks, sizeof(char *),
+		      cli_leases_name_cmp);
 	return CLI_OK;
 }
 

@@ -112,11 +112,12 @@ int lease_view_load(struct lease_view *v, const char *data_dir,
 	r = lease_store_open(data_dir, network, &s, err);
 	r = r ?: lease_store_lock(&s, IPAM_LOCK_TIMEOUT_MS, err);
 	r = r ?: lease_list(&s, lease_view_add, &c, err);
-	if (r == 0)
-		qsort(v->rows + c.first, v->n - c.first, sizeof(v->rows[0]),
-		      lease_view_rowcmp);
-	r = r ?: lease_owner_walk(&s, lease_view_owner, &c, err);
-	return r;
+	/* Nothing to sort or match in a store without leases. */
+	if (r < 0 || v->n == c.first)
+		return r;
+	qsort(v->rows + c.first, v->n - c.first, sizeof(v->rows[0]),
+	      lease_view_rowcmp);
+	return lease_owner_walk(&s, lease_view_owner, &c, err);
 }
 
 void lease_view_clear(struct lease_view *v)
