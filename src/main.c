@@ -69,6 +69,8 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	int r;
 
+	/* First: the stderr level for any warning, then the call's clock. */
+	log_init_from_env();
 	call_log_begin(&cl);
 	/*
 	 * A runtime that gives up (SIGTERM, SIGINT, a closed pipe) must not
@@ -78,7 +80,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	main_block_signals();
 	main_seed_json();
-	log_init_from_env();
 	r = cni_env_read(&env, &err);
 	/* Only CNI_COMMAND makes a CNI call; without it brisk is a tool. */
 	if (r == 0 && env.cmd == CNI_CMD_NONE)

@@ -41,6 +41,7 @@ struct call_log {
 	struct timespec start; /* CLOCK_REALTIME, for the line's time */
 	const char *env; /* BRISK_LOG, NULL when unset */
 	bool on; /* a line may be written: a file and a level not off */
+	bool warned; /* a bad BRISK_LOG item was reported */
 	struct calllog_conf conf;
 	char network[NETCONF_NAME_MAX];
 	size_t n_ips;

@@ -15,13 +15,21 @@
 #include "brisk/lease.h"
 #include "brisk/log.h"
 
-static void call_log_env(struct call_log *cl)
+/*
+ * The settings, final: @conf (the config's, or NULL to keep those held),
+ * then BRISK_LOG's items over them. A bad item is reported once.
+ */
+static void call_log_settle(struct call_log *cl,
+			    const struct calllog_conf *conf)
 {
 	const char *bad = NULL;
 
+	if (conf)
+		cl->conf = *conf;
 	calllog_conf_apply_env(&cl->conf, cl->env, &bad);
-	if (bad)
+	if (bad && !cl->warned)
 		log_warn("BRISK_LOG: ignoring \"%s\"", bad);
+	cl->warned |= bad != NULL;
 	cl->on = cl->conf.file[0] && cl->conf.level != CALLLOG_OFF;
 }
 
@@ -30,22 +38,20 @@ void call_log_begin(struct call_log *cl)
 	clock_gettime(CLOCK_MONOTONIC, &cl->t0);
 	clock_gettime(CLOCK_REALTIME, &cl->start);
 	cl->on = false;
+	cl->warned = false;
 	cl->n_ips = 0;
 	cl->network[0] = '\0';
 	cl->env = getenv("BRISK_LOG");
 	calllog_conf_init(&cl->conf);
 	if (cl->env)
-		call_log_env(cl);
+		call_log_settle(cl, NULL);
 }
 
 void call_log_config(struct call_log *cl, const struct netconf *c)
 {
 	if (!c->log.file[0] && !cl->env)
 		return;
-	cl->conf = c->log;
-	if (cl->env)
-		call_log_env(cl);
-	cl->on = cl->conf.file[0] && cl->conf.level != CALLLOG_OFF;
+	call_log_settle(cl, &c->log);
 	if (cni_valid_netname(c->name))
 		snprintf(cl->network, sizeof(cl->network), "%s", c->name);
 }
@@ -62,12 +68,8 @@ void call_log_early_failure(struct call_log *cl)
 	    cni_read_all(STDIN_FILENO, &buf, &len, &ignored) < 0)
 		return;
 	netconf_peek_log(buf, len, &conf, cl->network, sizeof(cl->network));
-	if (!conf.file[0] && !cl->env)
-		return;
-	cl->conf = conf;
-	if (cl->env)
-		call_log_env(cl);
-	cl->on = cl->conf.file[0] && cl->conf.level != CALLLOG_OFF;
+	if (conf.file[0] || cl->env)
+		call_log_settle(cl, &conf);
 }
 
 static void call_log_add_ip(struct call_log *cl, const char *s)

@@ -117,6 +117,7 @@ assert_eq "$(lines "$LOG")" "$n" "the config's file did not"
 BRISK_LOG="logLevel=loud" cni DEL ctr-x "$c1" eth0
 assert_ok "DEL with a bad BRISK_LOG item"
 grep -q 'BRISK_LOG: ignoring "logLevel=loud"' <<<"$ERR" || fail "no warning: $ERR"
+assert_eq "$(grep -c 'BRISK_LOG' <<<"$ERR")" 1 "warnings about BRISK_LOG"
 
 step "a log that cannot be written never fails or stalls the call"
 for target in "$TMPD/nodir/x.log" "$TMPD/log/fifo" "$TMPD/log/link" "$TMPD/log"; do
