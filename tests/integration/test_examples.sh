@@ -172,6 +172,7 @@ example()
 
 	CASE=$name
 	step "$name"
+	RAN+=("${name%% *}")
 	NEX=$((NEX + 1))
 	HOST=$(mkns "h$NEX") || fail "mkns host"
 	conf=$(localize "$2")
@@ -254,6 +255,7 @@ render()
 }
 
 NEX=0
+RAN=()
 example "conf/10-brisk.conflist" "$(cat "$EX/10-brisk.conflist")"
 example "conf/10-containerd-net.conflist" "$(cat "$EX/10-containerd-net.conflist")"
 example "conf/87-podman-bridge.conflist" "$(cat "$EX/87-podman-bridge.conflist")"
@@ -293,6 +295,7 @@ single DEL "$conf" ctr-mv-2 "$m2" eth0 || fail "DEL (m2) failed at $FAILED"
 assert_eq "$(find "$DATADIR/macvlan-net" -type f ! -name lock ! -name 'last_reserved_ip.*')" "" \
 	"leases after DEL"
 CASE=""
+RAN+=(conf/ipam-only.conf)
 
 step "conf/containerd-cni.conflist.tmpl: rendered for a node's pod CIDRs"
 tmpl=$EX/containerd-cni.conflist.tmpl
@@ -304,5 +307,11 @@ r=$(render "$tmpl" "10.244.3.0/24, fd00:10:244:3::/64") || fail "render (dual st
 jq -e '.plugins[0].ipam.ranges == [[{subnet: "10.244.3.0/24"}], [{subnet: "fd00:10:244:3::/64"}]] and
 	.plugins[0].ipam.routes == [{dst: "0.0.0.0/0"}, {dst: "::/0"}]' >/dev/null <<<"$r" ||
 	fail "the dual-stack rendering: $r"
-example "containerd-cni.conflist.tmpl (dual stack)" "$r"
+example "conf/containerd-cni.conflist.tmpl (dual stack)" "$r"
+
+step "no example in conf/ goes untested"
+for f in "$EX"/*.conf "$EX"/*.conflist "$EX"/*.tmpl; do
+	f=conf/$(basename "$f")
+	printf '%s\n' "${RAN[@]}" | grep -qxF "$f" || fail "$f is not run by this test"
+done
 pass
