@@ -127,7 +127,7 @@ static json_t *calllog_str(const char *s)
 	char buf[CALLLOG_STR_MAX + 1];
 	size_t i;
 
-	for (i = 0; s[i] && i < CALLLOG_STR_MAX; i++)
+	for (i = 0; i < CALLLOG_STR_MAX && s[i]; i++)
 		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
 	buf[i] = '\0';
 	return json_string(buf);
