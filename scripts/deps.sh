@@ -10,6 +10,7 @@ set -euo pipefail
 BUILD_PKGS=(
 	meson ninja-build gcc pkg-config
 	libmnl-dev libjansson-dev libcmocka-dev libnftnl-dev
+	scdoc
 )
 RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux

@@ -146,12 +146,45 @@ static int netconf_decode(const char *buf, size_t len, json_t **ret,
 	return 0;
 }
 
+/*
+ * The call log's keys. Bad values are code 7, as for every key; a log that
+ * cannot be written later is only skipped.
+ */
+static int netconf_parse_log(json_t *root, struct calllog_conf *c,
+			     struct cni_err *err)
+{
+	const char *level = NULL;
+	int max = 0;
+	int r = 0;
+
+	r = r ?: jget_strbuf(root, "", "logFile", c->file, sizeof(c->file), err);
+	r = r ?: jget_str(root, "", "logLevel", &level, err);
+	r = r ?: jget_int(root, "", "logMaxSize", CALLLOG_MAX_SIZE_MIN,
+			  CALLLOG_MAX_SIZE_MAX, &max, err);
+	if (r == 0 && c->file[0] && !calllog_path_ok(c->file))
+		r = cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				"logFile: \"%.60s\" is not an absolute file path",
+				c->file);
+	if (r == 0 && level && !calllog_level_parse(level, &c->level))
+		r = cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				"logLevel: \"%.20s\" is not off, error, info or debug",
+				level);
+	if (r < 0) {
+		calllog_conf_init(c);
+		return r;
+	}
+	if (max)
+		c->max_size = max;
+	return 0;
+}
+
 static int netconf_parse_root(json_t *root, const char *cni_args,
 			      struct netconf *c, struct cni_err *err)
 {
 	bool is_main;
 	int r = 0;
 
+	r = r ?: netconf_parse_log(root, &c->log, err);
 	r = r ?: jget_strbuf(root, "", "cniVersion", c->cni_version,
 			     sizeof(c->cni_version), err);
 	r = r ?: cni_ver_parse(c->cni_version, &c->ver, err);
@@ -180,6 +213,7 @@ int netconf_parse(const char *buf, size_t len, const char *cni_args,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
+	calllog_conf_init(&ret->log);
 	r = netconf_decode(buf, len, &ret->raw, err);
 	if (r < 0)
 		return r;
@@ -197,6 +231,20 @@ void netconf_free(struct netconf *c)
 	c->raw = NULL;
 	c->dns = NULL;
 	c->prev_result = NULL;
+}
+
+void netconf_peek_log(const char *buf, size_t len, struct calllog_conf *ret,
+		      char *ret_name, size_t name_len)
+{
+	_cleanup_json_ json_t *root = buf ? json_loadb(buf, len, 0, NULL) : NULL;
+	const char *name = json_string_value(json_object_get(root, "name"));
+	struct cni_err ignored = { 0 };
+
+	calllog_conf_init(ret);
+	snprintf(ret_name, name_len, "%s",
+		 name && cni_valid_netname(name) ? name : "");
+	if (json_is_object(root))
+		netconf_parse_log(root, ret, &ignored);
 }
 
 void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n)
