@@ -58,8 +58,11 @@ int attach_ipam_del(const struct cni_env *env, struct netconf *c,
 int attach_prev_result(struct netconf *c, struct result *ret,
 		       struct cni_err *err);
 
-/* Verify that @pr's addresses are still leased to this attachment. */
+/*
+ * Verify that @pr's addresses of interface @idx (those without an index
+ * too; every one when @idx is -1) are still leased to this attachment.
+ */
 int attach_ipam_check(const struct cni_env *env, struct netconf *c,
-		      const struct result *pr, struct cni_err *err);
+		      const struct result *pr, int idx, struct cni_err *err);
 
 #endif

@@ -45,6 +45,13 @@ struct fwconf {
 int fwconf_parse(json_t *root, const char *type, struct fwconf *ret,
 		 struct cni_err *err);
 
+/*
+ * Write @c into the config object @o as brisk will use it (for `brisk
+ * validate`): every key with its default, the mappings as parsed (each
+ * protocol spelled out, repeats dropped). 0 or -ENOMEM.
+ */
+int fwconf_normalize(json_t *o, const struct fwconf *c);
+
 /* Parse runtimeConfig.portMappings (the array @pm) into @ret. */
 int fwconf_parse_ports(json_t *pm, struct fwconf *ret, struct cni_err *err);
 

@@ -12,7 +12,8 @@
 #include "brisk/ipnet.h"
 
 #define FW_MAX_ADDRS 8
-#define FW_MAX_NETS 160
+/* Every range of 8 sets of 16, 32 result addresses, 32 ipMasqExclude. */
+#define FW_MAX_NETS 192
 #define FW_MAX_PORTS 256
 #define FW_OWNER_MAX 128
 

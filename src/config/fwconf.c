@@ -16,6 +16,14 @@ static const char *const iptables_only[] = {
 	"conditionsV6",
 };
 
+/* JSON null counts as absent, as for every key. */
+static bool has_key(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+
+	return v && !json_is_null(v);
+}
+
 static int parse_backend(json_t *root, struct fwconf *c, struct cni_err *err)
 {
 	const char *b = NULL;
@@ -44,9 +52,6 @@ static int parse_exclude(json_t *root, struct fwconf *c, struct cni_err *err)
 
 	if (r < 0 || !arr)
 		return r;
-	if (!json_is_array(arr))
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "ipMasqExclude: expected an array of CIDRs");
 	json_array_foreach(arr, i, v) {
 		const char *s = json_string_value(v);
 
@@ -60,6 +65,8 @@ static int parse_exclude(json_t *root, struct fwconf *c, struct cni_err *err)
 				err, CNI_ERR_CONFIG, EINVAL,
 				"ipMasqExclude[%zu]: not a CIDR (\"10.0.0.0/8\")",
 				i);
+		/* "10.1.2.3/8" means 10.0.0.0/8, as in a route. */
+		ipnet_first(&c->exclude[i], &c->exclude[i].addr);
 		c->n_exclude++;
 	}
 	return 0;
@@ -197,7 +204,7 @@ static int parse_portmap_keys(json_t *root, struct fwconf *c,
 
 	for (size_t i = 0; i < sizeof(iptables_only) / sizeof(*iptables_only);
 	     i++)
-		if (json_object_get(root, iptables_only[i]))
+		if (has_key(root, iptables_only[i]))
 			return cni_err_set(
 				err, CNI_ERR_UNSUPPORTED_FIELD, ENOTSUP,
 				"%s: a key of the portmap plugin's iptables rules, which brisk does not use",
@@ -226,4 +233,53 @@ int fwconf_parse(json_t *root, const char *type, struct fwconf *ret,
 	r = r ?: parse_exclude(root, ret, err);
 	r = r ?: parse_portmap_keys(root, ret, err);
 	return r;
+}
+
+static const char *proto_str(uint8_t p)
+{
+	return p == IPPROTO_UDP ? "udp" : p == IPPROTO_SCTP ? "sctp" : "tcp";
+}
+
+static json_t *norm_ports(const struct fwconf *c)
+{
+	json_t *a = json_array();
+	char ip[IPADDR_STRLEN];
+
+	for (size_t i = 0; a && i < c->n_ports; i++) {
+		const struct fwconf_port *p = &c->ports[i];
+		json_t *m = json_pack("{s:i, s:i, s:s}", "hostPort",
+				      p->host_port, "containerPort",
+				      p->cont_port, "protocol",
+				      proto_str(p->proto));
+
+		if (m && p->host_ip.family)
+			json_object_set_new(
+				m, "hostIP",
+				json_string(ipaddr_fmt(&p->host_ip, ip)));
+		if (!m || json_array_append_new(a, m) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+int fwconf_normalize(json_t *o, const struct fwconf *c)
+{
+	json_t *ex = json_array(), *rc = json_object_get(o, "runtimeConfig");
+	char buf[IPNET_STRLEN];
+	int r = 0;
+
+	for (size_t i = 0; ex && i < c->n_exclude; i++)
+		r |= json_array_append_new(
+			ex, json_string(ipnet_fmt(&c->exclude[i], buf)));
+	r |= json_object_set_new(o, "ipMasqBackend",
+				 json_string(c->backend_iptables ? "iptables" :
+								   "nftables"));
+	r |= json_object_set_new(o, "ipMasqExclude", ex);
+	r |= json_object_set_new(o, "snat", json_boolean(c->snat));
+	r |= json_object_set_new(o, "masqAll", json_boolean(c->masq_all));
+	if (json_is_object(rc) && json_object_get(rc, "portMappings"))
+		r |= json_object_set_new(rc, "portMappings", norm_ports(c));
+	return r ? -ENOMEM : 0;
 }

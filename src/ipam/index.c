@@ -141,15 +141,18 @@ int index_write_file(int dirfd, const char *name, const void *buf, size_t len)
 	struct stat st;
 	ssize_t n;
 
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	/* O_NONBLOCK: a FIFO under this name must fail, not hang the call. */
+	fd = openat(dirfd, name,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 		    0644);
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EMEDIUMTYPE;
 	n = pwrite(fd, buf, len, 0);
 	if (n != (ssize_t)len)
 		return n < 0 ? -errno : -EIO;
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	/* The size before the write: longer means old bytes follow ours. */
 	if (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)
 		return -errno;
 	return 0;

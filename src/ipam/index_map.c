@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "index.h"
 
 #define INDEX_CHUNK_BYTES (INDEX_CHUNK_WORDS * 8)
@@ -62,8 +63,10 @@ static struct index_chunk *index_chunk_get(struct lease_store *s,
 		return NULL;
 	memcpy(c->key, key, 2);
 	index_chunk_name(key, name);
-	c->fd = openat(mapfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	c->fd = openat(mapfd, name,
+		       O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if ((c->fd < 0 && errno != ENOENT) ||
+	    (c->fd >= 0 && fsopen_check_regular(c->fd, NULL) < 0) ||
 	    (c->fd >= 0 && index_chunk_read(c) < 0)) {
 		if (c->fd >= 0)
 			close(c->fd);

@@ -14,6 +14,7 @@
 
 #include "brisk/cleanup.h"
 #include "brisk/fault.h"
+#include "brisk/fsopen.h"
 #include "brisk/lease.h"
 #include "brisk/log.h"
 #include "index.h"
@@ -169,16 +170,24 @@ static int lease_flock_wait(struct lease_store *s, int timeout_ms,
 int lease_store_lock(struct lease_store *s, int timeout_ms,
 		     struct cni_err *err)
 {
+	mode_t mode = 0;
 	int r;
 
 	if (s->lockfd >= 0)
 		return 0;
-	s->lockfd = openat(s->dirfd, "lock",
-			   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* O_NONBLOCK only keeps a FIFO from hanging open(); flock ignores it. */
+	s->lockfd = openat(
+		s->dirfd, "lock",
+		O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (s->lockfd < 0)
 		return cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s/lock",
 				   s->path);
-	r = lease_flock_wait(s, timeout_ms, err);
+	r = fsopen_check_regular(s->lockfd, &mode);
+	if (r < 0)
+		cni_err_set(err, CNI_ERR_IO, -r, "%s/lock is %s, not a file",
+			    s->path, fsopen_kind(mode));
+	else
+		r = lease_flock_wait(s, timeout_ms, err);
 	if (r < 0) {
 		close(s->lockfd);
 		s->lockfd = -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/lease.h"
 #include "brisk/log.h"
 #include "lease_int.h"
@@ -331,8 +332,17 @@ int lease_last_reserved(struct lease_store *s, int set, struct ipaddr *ret,
 	ret->family = 0;
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
 	/* A hint only: a missing or garbled file just restarts the cycle. */
-	if (!lease_read_file(s, name, buf, sizeof(buf), NULL))
+	if (!lease_read_file(s, name, buf, sizeof(buf), NULL)) {
+		struct stat st;
+
+		/* ...but one that is no file could never be written back. */
+		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
+			return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
+					   "%s/%s is %s, not a file", s->path,
+					   name, fsopen_kind(st.st_mode));
 		return 0;
+	}
 	if (ipaddr_parse(buf, ret) < 0)
 		ret->family = 0;
 	return 0;

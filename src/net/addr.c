@@ -127,3 +127,58 @@ int addr_list(struct netlink *nl, int ifindex, int family, struct ipnet *ret,
 	*ret_n = c.n;
 	return 0;
 }
+
+struct addr_dad_ctx {
+	int ifindex;
+	int n_tentative;
+	struct ipnet *failed; /* the first address whose DAD failed */
+};
+
+static int addr_dad_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_dad_ctx *c = data;
+	const struct nlattr *attr;
+	uint32_t flags = ifa->ifa_flags;
+	struct ipnet a = { .prefixlen = ifa->ifa_prefixlen };
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    (int)ifa->ifa_index != c->ifindex || ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		/* IFA_FLAGS holds all 32 bits; ifa_flags only the low 8. */
+		if (mnl_attr_get_type(attr) == IFA_FLAGS &&
+		    mnl_attr_get_payload_len(attr) == 4)
+			flags = mnl_attr_get_u32(attr);
+		else if (mnl_attr_get_type(attr) == IFA_ADDRESS &&
+			 mnl_attr_get_payload_len(attr) == 16) {
+			a.addr.family = AF_INET6;
+			memcpy(a.addr.b, mnl_attr_get_payload(attr), 16);
+		}
+	}
+	if ((flags & IFA_F_DADFAILED) && !c->failed->addr.family)
+		*c->failed = a;
+	if (flags & IFA_F_TENTATIVE)
+		c->n_tentative++;
+	return MNL_CB_OK;
+}
+
+int addr_dad_state(struct netlink *nl, int ifindex, int *ret_tentative,
+		   struct ipnet *ret_failed, struct cni_err *err)
+{
+	char buf[512] __attribute__((aligned(8)));
+	struct addr_dad_ctx c = { ifindex, 0, ret_failed };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct netlink_ack ack;
+
+	memset(ret_failed, 0, sizeof(*ret_failed));
+	nlh->nlmsg_type = RTM_GETADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_index = (unsigned int)ifindex;
+	if (netlink_dump(nl, nlh, addr_dad_cb, &c, &ack) < 0)
+		return netlink_ack_err(&ack, err, "list addresses");
+	*ret_tentative = c.n_tentative;
+	return 0;
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * brisk restore --data-dir DIR [--network NAME]
+ * brisk restore [--data-dir DIR] [--network NAME]
  *
  * After someone flushed the ruleset (nft flush ruleset, a firewall
  * reload), brisk's tables are gone with every attachment's elements. The
@@ -10,19 +10,41 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
-#include "brisk/cmd.h"
+#include "brisk/cli.h"
 #include "brisk/cni.h"
 #include "brisk/fw.h"
 #include "brisk/fwrec.h"
+#include "brisk/netconf.h"
 
-#define CLI_RESTORE_USAGE \
-	"usage: brisk restore --data-dir DIR [--network NAME]\n"
+enum {
+	RS_DATA_DIR,
+	RS_NETWORK
+};
+
+static const struct cli_opt cli_restore_opts[] = {
+	[RS_DATA_DIR] = { "data-dir", true },
+	[RS_NETWORK] = { "network", true },
+};
+
+static const struct cli_spec cli_restore_spec = {
+	.cmd = "restore",
+	.usage =
+		"usage: brisk restore [--data-dir DIR] [--network NAME]\n"
+		"  Put the nftables elements of every attachment recorded under\n"
+		"  DIR (default " IPAM_DEFAULT_DATA_DIR
+		"), of every network or of\n"
+		"  NAME, back into brisk's tables (after a flush of the ruleset),\n"
+		"  in the network namespace it runs in. Elements already there\n"
+		"  are kept.\n",
+	.opts = cli_restore_opts,
+	.n_opts = ARRAY_SIZE(cli_restore_opts),
+	.max_pos = 0,
+};
 
 struct cli_restore {
 	struct fw fw;
@@ -83,53 +105,33 @@ static int cli_restore_all(struct cli_restore *c, const char *data_dir)
 	return failed;
 }
 
-static int cli_restore_args(int argc, char **argv, const char **dir,
-			    const char **net)
-{
-	static const struct option opts[] = {
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == 'd')
-			*dir = optarg;
-		else if (o == 'n')
-			*net = optarg;
-		else if (o == 'h')
-			return fputs(CLI_RESTORE_USAGE, stdout) == EOF ? 1 : -1;
-		else
-			return fputs(CLI_RESTORE_USAGE, stderr), 2;
-	}
-	if (optind < argc || !*dir || **dir != '/' ||
-	    (*net && !cni_valid_netname(*net)))
-		return fputs(CLI_RESTORE_USAGE, stderr), 2;
-	return 0;
-}
-
 int cli_restore_main(int argc, char **argv)
 {
 	struct cli_restore c = { .fw = { .lock_fd = -1 } };
 	struct cni_err err = { 0 };
-	const char *dir = NULL, *net = NULL;
+	const char *dir, *net;
+	struct cli_args a;
+	bool done;
 	int r;
 
-	r = cli_restore_args(argc, argv, &dir, &net);
-	if (r != 0)
-		return r < 0 ? 0 : r;
+	r = cli_args_run(&cli_restore_spec, argc, argv, &a, &done);
+	if (done)
+		return r;
+	dir = a.val[RS_DATA_DIR] ? a.val[RS_DATA_DIR] : IPAM_DEFAULT_DATA_DIR;
+	net = a.val[RS_NETWORK];
+	r = cli_check_data_dir(&cli_restore_spec, dir);
+	if (r == CLI_OK && net)
+		r = cli_check_network(&cli_restore_spec, net);
+	if (r != CLI_OK)
+		return r;
 	if (fw_open(&c.fw, &err) < 0) {
 		fprintf(stderr, "brisk restore: %s (%s)\n", err.msg,
 			err.details);
-		return 1;
+		return CLI_FAIL;
 	}
 	r = net ? cli_restore_network(&c, dir, net) : cli_restore_all(&c, dir);
 	fw_close(&c.fw);
 	printf("%zu attachment%s restored, %zu failed\n", c.n_ok,
 	       c.n_ok == 1 ? "" : "s", c.n_failed);
-	return r || c.n_failed || fflush(stdout) != 0 ? 1 : 0;
+	return r || c.n_failed || fflush(stdout) != 0 ? CLI_FAIL : CLI_OK;
 }

@@ -75,9 +75,30 @@ static int plugin_cmd(const struct cni_env *env, struct netconf *c,
 	}
 }
 
+int plugin_validate(const char *buf, size_t len, json_t **ret_norm,
+		    char *ret_ver, size_t ver_len, struct cni_err *err)
+{
+	struct netconf c;
+	int r;
+
+	*ret_norm = NULL;
+	ret_ver[0] = '\0';
+	/* What ADD checks before it touches the kernel or the store. */
+	r = netconf_parse(buf, len, "", &c, err);
+	if (r < 0) {
+		netconf_peek_version(buf, len, ret_ver, ver_len);
+		return r;
+	}
+	snprintf(ret_ver, ver_len, "%s", c.cni_version);
+	if (netconf_normalize(&c, !is_ipam_mode(&c), ret_norm) < 0)
+		r = cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+	netconf_free(&c);
+	return r;
+}
+
 int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 	       json_t **ret_out, char *ret_ver, size_t ver_len,
-	       struct cni_err *err)
+	       struct call_log *cl, struct cni_err *err)
 {
 	struct netconf c;
 	int r;
@@ -87,13 +108,18 @@ int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 	if (env->cmd == CNI_CMD_VERSION)
 		return plugin_version(buf, len, ret_out, err);
 	r = netconf_parse(buf, len, env->args, &c, err);
+	call_log_config(cl, &c);
 	if (r < 0) {
 		/* Only a failed parse needs a second look for the version. */
 		netconf_peek_version(buf, len, ret_ver, ver_len);
 		return r;
 	}
 	snprintf(ret_ver, ver_len, "%s", c.cni_version);
+	if (env->cmd == CNI_CMD_DEL)
+		call_log_held(cl, env, &c);
 	r = plugin_cmd(env, &c, ret_out, err);
+	if (r == 0 && env->cmd == CNI_CMD_ADD)
+		call_log_result(cl, *ret_out);
 	netconf_free(&c);
 	return r;
 }

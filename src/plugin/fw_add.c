@@ -48,28 +48,32 @@ static int plan_add_net(struct ipnet *v, size_t *n, const struct ipnet *x,
 	return 0;
 }
 
-/* The network's subnets: the ranges' and those of the addresses handed out. */
-static int plan_subnets(const struct netconf *c, const struct result *res,
-			struct ipnet *v, size_t *n, struct cni_err *err)
+/*
+ * The network's subnets: the ranges' and those of the addresses handed out
+ * (ours: a prevResult's come first in the result and are not).
+ */
+static int plan_subnets(const struct add_state *s, struct ipnet *v, size_t *n,
+			struct cni_err *err)
 {
+	const struct ipamconf *ipam = &s->a.conf->ipam;
 	int r = 0;
 
-	for (size_t i = 0; i < c->ipam.n_sets && r == 0; i++)
-		for (size_t j = 0; j < c->ipam.sets[i].n && r == 0; j++)
-			r = plan_add_net(v, n, &c->ipam.sets[i].r[j].subnet,
-					 err);
-	for (int i = 0; i < res->n_ips && r == 0; i++)
-		r = plan_add_net(v, n, &res->ips[i].addr, err);
+	for (size_t i = 0; i < ipam->n_sets && r == 0; i++)
+		for (size_t j = 0; j < ipam->sets[i].n && r == 0; j++)
+			r = plan_add_net(v, n, &ipam->sets[i].r[j].subnet, err);
+	for (int i = s->own_ip0; i < s->res.n_ips && r == 0; i++)
+		r = plan_add_net(v, n, &s->res.ips[i].addr, err);
 	return r;
 }
 
-static int plan_masq(const struct netconf *c, const struct result *res,
-		     struct fw_plan *p, struct cni_err *err)
+static int plan_masq(const struct add_state *s, struct fw_plan *p,
+		     struct cni_err *err)
 {
+	const struct netconf *c = s->a.conf;
 	int r;
 
 	p->masq = c->ip_masq;
-	r = plan_subnets(c, res, p->nomasq, &p->n_nomasq, err);
+	r = plan_subnets(s, p->nomasq, &p->n_nomasq, err);
 	for (size_t i = 0; i < c->fw.n_exclude && r == 0; i++)
 		r = plan_add_net(p->nomasq, &p->n_nomasq, &c->fw.exclude[i],
 				 err);
@@ -100,9 +104,10 @@ static int plan_port(const struct fwconf_port *in, size_t i, struct fw_plan *p,
 	return 0;
 }
 
-static int plan_ports(const struct netconf *c, const struct result *res,
-		      struct fw_plan *p, struct cni_err *err)
+static int plan_ports(const struct add_state *s, struct fw_plan *p,
+		      struct cni_err *err)
 {
+	const struct netconf *c = s->a.conf;
 	static const struct ipnet lo4 = { { AF_INET, { 127 } }, 8 };
 	static const struct ipnet all4 = { { AF_INET, { 0 } }, 0 };
 	static const struct ipnet all6 = { { AF_INET6, { 0 } }, 0 };
@@ -113,7 +118,7 @@ static int plan_ports(const struct netconf *c, const struct result *res,
 	if (r < 0 || p->n_ports == 0)
 		return r;
 	/* DNATed traffic answered straight back would miss the host's NAT. */
-	r = plan_subnets(c, res, p->hpnat, &p->n_hpnat, err);
+	r = plan_subnets(s, p->hpnat, &p->n_hpnat, err);
 	if (r == 0 && c->fw.snat)
 		r = plan_add_net(p->hpnat, &p->n_hpnat, &lo4, err);
 	if (r == 0 && c->fw.masq_all)
@@ -132,12 +137,13 @@ static int plan_build(struct add_state *s, struct fw_plan *p,
 
 	memset(p, 0, sizeof(*p));
 	plan_owner(p, c->name, s->a.env->container_id, s->a.env->ifname);
-	for (int i = 0; i < s->res.n_ips && p->n_addrs < FW_MAX_ADDRS; i++)
+	for (int i = s->own_ip0; i < s->res.n_ips && p->n_addrs < FW_MAX_ADDRS;
+	     i++)
 		p->addrs[p->n_addrs++] = s->res.ips[i].addr.addr;
 	if (c->ip_masq)
-		r = plan_masq(c, &s->res, p, err);
+		r = plan_masq(s, p, err);
 	if (r == 0)
-		r = plan_ports(c, &s->res, p, err);
+		r = plan_ports(s, p, err);
 	if (r == 0 && c->mac_spoofchk) {
 		snprintf(p->spoof_ifname, sizeof(p->spoof_ifname), "%s",
 			 s->a.host_ifname);
@@ -211,7 +217,10 @@ static void undo_fw(void *ctx)
 		log_err("rollback: firewall: %s (%s)", err.msg, err.details);
 }
 
-/* What host ports need besides the elements. */
+/*
+ * What host ports need besides the elements (hairpin mode came with the
+ * port's flags, see port_wants_hairpin).
+ */
 static int add_port_extras(struct add_state *s, struct fw *fw,
 			   struct cni_err *err)
 {
@@ -221,14 +230,8 @@ static int add_port_extras(struct add_state *s, struct fw *fw,
 
 	if (s->fw.n_ports == 0)
 		return 0;
-	/*
-	 * A container reaching its own host port comes back through its
-	 * port. The container end's link is the host end's ifindex.
-	 */
-	if (!s->a.conf->hairpin)
-		r = link_set_hairpin(&s->a.host, s->cont.peer, true, err);
 	/* 127.0.0.1 may leave through the bridge only with route_localnet. */
-	if (r == 0 && s->a.conf->fw.snat && fw_plan_addr(&s->fw, AF_INET)) {
+	if (s->a.conf->fw.snat && fw_plan_addr(&s->fw, AF_INET)) {
 		snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet",
 			 s->a.conf->bridge);
 		r = sysctl_ensure(path, "1", err);

@@ -59,7 +59,7 @@ static int ipam_mode_check(const struct cni_env *env, struct netconf *c,
 	result_init(&pr);
 	r = attach_prev_result(c, &pr, err);
 	if (r == 0)
-		r = attach_ipam_check(env, c, &pr, err);
+		r = attach_ipam_check(env, c, &pr, -1, err);
 	result_clear(&pr);
 	return r;
 }

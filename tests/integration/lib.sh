@@ -30,6 +30,8 @@ RC=""
 LAST_CMD=""
 # The case being run, for tests made of many (shown by fail).
 CASE=""
+# Commands the cleanup runs first, newest first (see at_exit).
+AT_EXIT=()
 
 # Defaults for mkconf; a test may change them after setup.
 NET_NAME=bkinet
@@ -79,14 +81,21 @@ pass()
 
 # ---------------------------------------------------------------- set-up
 
+# at_exit COMMAND: have the cleanup run COMMAND (a string, eval'ed) before
+# it deletes the namespaces and the temporary directory; for what a test
+# started that outlives a namespace (a daemon, a mount namespace).
+at_exit()
+{
+	AT_EXIT+=("$1")
+}
+
 _cleanup()
 {
-	local rc=$? ns pid
+	local rc=$? ns i
 
 	trap - EXIT INT TERM
-	# Servers a test started (bg): by process id, before their namespaces.
-	for pid in ${BG_PIDS:-}; do
-		kill "$pid" 2>/dev/null
+	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${AT_EXIT[i]}"
 	done
 	if [ -n "$PFX" ]; then
 		for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
@@ -579,6 +588,39 @@ gateway_flags_scenario()
 	NET_NAME=$saved_net
 }
 
+# state_snapshot NS...: what a failed call must not change: the links of
+# $HOST and of each NS (name, index, master), their global addresses, and
+# the store's files (not the hints that may change at any time: brisk's
+# index and last_reserved_ip.N, which host-local too leaves moved by an
+# ADD that failed; nor the lock).
+state_snapshot()
+{
+	local ns
+
+	for ns in "$HOST" "$@"; do
+		echo "== $ns"
+		ip -n "$ns" -j addr show | jq -c '[.[] | [.ifname, .ifindex,
+			(.master // ""), ([.addr_info[]? | select(.scope == "global") |
+			.local] | sort)]] | sort'
+	done
+	find "$DATADIR" -path "$DATADIR/.brisk" -prune -o -type f ! -name lock \
+		! -name 'last_reserved_ip.*' -print 2>/dev/null | sort
+	# brisk's firewall: its records, and the elements of its tables.
+	find "$DATADIR"/.brisk/*/fw -type f 2>/dev/null | sort
+	echo "nftables elements: $(nft_total)"
+}
+
+# assert_unchanged BEFORE NS...: state_snapshot NS... equals BEFORE.
+assert_unchanged()
+{
+	local before=$1 after
+
+	shift
+	after=$(state_snapshot "$@")
+	[ "$after" == "$before" ] ||
+		fail "state changed by a failed call:$(diff <(echo "$before") <(echo "$after") | sed 's/^/\n    /')"
+}
+
 # ---------------------------------------------------------------- firewall
 
 # uplink: an "outside" namespace $OUTSIDE behind the veth up0 of $HOST, with
@@ -597,9 +639,8 @@ uplink()
 		ip -n "$OUTSIDE" link set up0 up || fail "uplink"
 }
 
-# bg NS CMD...: run CMD in namespace NS in the background; the EXIT trap
-# kills it. Sets BG_PID.
-BG_PIDS=""
+# bg NS CMD...: run CMD in namespace NS in the background; the cleanup
+# kills it (by process id) before the namespaces go. Sets BG_PID.
 bg()
 {
 	local ns=$1
@@ -607,7 +648,7 @@ bg()
 	shift
 	ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 &
 	BG_PID=$!
-	BG_PIDS="$BG_PIDS $BG_PID"
+	at_exit "kill $BG_PID 2>/dev/null"
 }
 
 # serve NS PORT WORD: a TCP server (both families) answering WORD.

@@ -126,6 +126,8 @@ static void test_errors(void **state)
 		    CNI_ERR_UNSUPPORTED_FIELD, "externalSetMarkChain");
 	parse_fails("{\"conditionsV6\":[]}", CNI_ERR_UNSUPPORTED_FIELD,
 		    "conditionsV6");
+	/* JSON null is an absent key, as everywhere. */
+	free(parse_ok("{\"markMasqBit\":null,\"conditionsV4\":null}"));
 	parse_fails("{\"runtimeConfig\":{\"portMappings\":{}}}", CNI_ERR_CONFIG,
 		    "portMappings");
 	parse_fails("{\"runtimeConfig\":{\"portMappings\":[1]}}",
@@ -176,6 +178,37 @@ static void test_any_address(void **state)
 		CNI_ERR_CONFIG, "mapped twice");
 }
 
+/* What `brisk validate` shows: every key, the mappings as parsed. */
+static void test_normalize(void **state)
+{
+	struct fwconf *c = parse_ok(
+		"{\"ipMasqExclude\":[\"10.1.2.3/8\"],\"runtimeConfig\":{"
+		"\"portMappings\":[{\"hostPort\":80,\"containerPort\":8,"
+		"\"protocol\":\"UDP\",\"hostIP\":\"::1\"},{\"hostPort\":81,"
+		"\"containerPort\":9},{\"hostPort\":81,\"containerPort\":9}]}}");
+	json_t *o = json_loads("{\"runtimeConfig\":{\"portMappings\":[]}}", 0,
+			       NULL);
+	json_t *want = json_loads(
+		"{\"ipMasqBackend\":\"nftables\",\"ipMasqExclude\":[\"10.0.0.0/8\"],"
+		"\"snat\":true,\"masqAll\":false,\"runtimeConfig\":{"
+		"\"portMappings\":[{\"hostPort\":80,\"containerPort\":8,"
+		"\"protocol\":\"udp\",\"hostIP\":\"::1\"},{\"hostPort\":81,"
+		"\"containerPort\":9,\"protocol\":\"tcp\"}]}}",
+		0, NULL);
+
+	assert_int_equal(fwconf_normalize(o, c), 0);
+	if (!json_equal(o, want))
+		fail_msg("normalised: %s", json_dumps(o, JSON_COMPACT));
+	json_decref(o);
+	/* No runtimeConfig: none is made up. */
+	o = json_object();
+	assert_int_equal(fwconf_normalize(o, c), 0);
+	assert_null(json_object_get(o, "runtimeConfig"));
+	json_decref(o);
+	json_decref(want);
+	free(c);
+}
+
 static void test_other_plugin(void **state)
 {
 	struct cni_err err;
@@ -198,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_any_address),
+		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_other_plugin),
 	};
 
