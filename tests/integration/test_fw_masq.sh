@@ -94,6 +94,25 @@ assert_eq "$(pings_from fd00:b1c:9::2)/$(pings_from 2001:db8::1)" 1/1 "IPv6 ping
 assert_eq "$(fw_records)" "" "no record without firewall keys"
 NET_NAME=$SAVED BRIDGE=bkbr0 SUBNET4=10.199.0.0/24 SUBNET6=fd00:b1c::/64
 
+step "chained after another plugin: only brisk's own addresses are masqueraded"
+C4=$(mkns c4) || fail "mkns"
+PREV='{"cniVersion": "1.0.0", "interfaces": [{"name": "other0"}],
+	"ips": [{"address": "203.0.113.9/24", "interface": 0}]}'
+CONF=$(mkconf 1.0.0 v4 '.ipMasq = true')
+CONF=$(with_prev "$PREV")
+cni ADD ctr-4 "$C4" eth0
+assert_ok "ADD with a prevResult"
+A44=$(jq -r '.ips[1].address | split("/")[0]' <<<"$OUT")
+assert_eq "$(jq -r '.ips[0].address' <<<"$OUT")" 203.0.113.9/24 "the earlier plugin's address kept"
+ip netns exec "$HOST" nft list set inet brisk masq4 | grep -q 203.0.113.9 &&
+	fail "an earlier plugin's address is masqueraded"
+grep -q "$A44 comment \"$NET_NAME/ctr-4/eth0\"" <<<"$(ip netns exec "$HOST" nft list set inet brisk masq4)" ||
+	fail "masq4 lacks ctr-4's own address $A44"
+grep -q 203.0.113 "$DATADIR/.brisk/$NET_NAME/fw/ctr-4:eth0" && fail "the record holds the earlier plugin's address"
+CONF=$(mkconf 1.0.0 v4 '.ipMasq = true')
+cni DEL ctr-4 "$C4" eth0
+assert_ok "DEL ctr-4"
+
 step "DEL without a namespace removes exactly its elements"
 CONF=$(mkconf 1.0.0 dual '.ipMasq = true | .ipMasqExclude = ["198.51.100.0/24", "2001:db8:1::/48"]')
 cni DEL ctr-1 "" eth0
