@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # The firewall keys' errors (code 7 naming the key, code 2 for portmap's
-# iptables-only keys), ipMasqBackend "iptables", a kernel refusal with
+# iptables-only keys), the same from brisk validate, validate's defaults, ipMasqBackend "iptables", a kernel refusal with
 # rollback, STATUS, and a flushed ruleset: CHECK says so, the next ADD
 # makes the tables again, brisk restore puts the others' elements back,
 # brisk gc --apply removes a gone container's.
@@ -30,8 +30,31 @@ for case in '.ipMasqBackend = "bogus"|7|ipMasqBackend' \
 	CONF=$(mkconf 1.0.0 v4 "$CASE")
 	cni ADD ctr-bad "$C1" eth0
 	assert_err "${rest%%|*}" "${rest#*|}"
+	# brisk validate refuses it alike: the same code and message.
+	vout=$(ip netns exec "$HOST" "$BRISK" validate <<<"$CONF" 2>/dev/null)
+	assert_eq "$?/$(jq -c '[.code, .msg]' <<<"$vout")" "1/$(jq -c '[.code, .msg]' <<<"$OUT")" \
+		"brisk validate against ADD"
+done
+# Refused before anything is made, by ADD and validate: host ports with
+# no container address of their family.
+for case in '.ipam = {} | .runtimeConfig.portMappings = [{"hostPort": 80, "containerPort": 80}]#without ipam' \
+	'.runtimeConfig.portMappings = [{"hostPort": 80, "containerPort": 80, "hostIP": "2001:db8::1"}]#no IPv6 range'; do
+	CASE=${case%%#*}
+	CONF=$(mkconf 1.0.0 v4 "$CASE")
+	cni ADD ctr-bad "$C1" eth0
+	assert_err 7 "${case#*#}"
+	vout=$(ip netns exec "$HOST" "$BRISK" validate <<<"$CONF" 2>/dev/null)
+	assert_eq "$?/$(jq -c '[.code, .msg]' <<<"$vout")" "1/$(jq -c '[.code, .msg]' <<<"$OUT")" \
+		"brisk validate against ADD"
 done
 CASE=""
+step "brisk validate shows the firewall keys as brisk uses them"
+CONF=$(mkconf 1.0.0 dual '.ipMasq = true | .ipMasqExclude = ["10.1.2.3/8"] |
+	.runtimeConfig.portMappings = [{"hostPort": 53, "containerPort": 53, "protocol": "UDP"}]')
+vout=$(ip netns exec "$HOST" "$BRISK" validate <<<"$CONF") || fail "validate: $vout"
+assert_jq '.ipMasqBackend == "nftables" and .ipMasqExclude == ["10.0.0.0/8"] and .snat == true and
+	.masqAll == false and .runtimeConfig.portMappings ==
+	[{hostPort: 53, containerPort: 53, protocol: "udp"}]' "validate's output" "$vout"
 assert_no_leases
 link_exists "$C1" eth0 && fail "a refused ADD left eth0"
 
