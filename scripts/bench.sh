@@ -188,26 +188,22 @@ inner() {
 		c=$(<"$1")
 		printf '%s,"prevResult":%s}' "${c%\}}" "$(<"$TMP/out")" >"$2"
 	}
-	# fw_fill N: N attachments' worth of elements of another network, as
-	# brisk makes them: masquerade, its subnet, a host port, hairpin and
-	# localhost NAT, in one nft transaction. The "address . CIDR" sets
-	# have composite integer keys: the address's 32 bits, then the CIDR's.
-	ipnum() { local IFS=.; set -- $1; echo $((($1 << 24) | ($2 << 16) | ($3 << 8) | $4)); }
+	# fw_fill N: N attachments' worth of elements of another network,
+	# made by brisk itself: N firewall records as its ADD writes them
+	# (masquerade, the network's subnet, a host port, hairpin and
+	# localhost NAT), put into the tables by `brisk restore`. Nothing here
+	# knows the sets' key layout.
 	fw_fill() {
-		local n=$1 i a k lo hi l127 h127
-		lo=$(ipnum 10.210.0.0) hi=$(ipnum 10.210.255.255)
-		l127=$(ipnum 127.0.0.0) h127=$(ipnum 127.255.255.255)
-		{
-			for ((i = 0; i < n; i++)); do
-				a=10.210.$((i / 250)).$((i % 250 + 2))
-				k=$(($(ipnum "$a") << 32))
-				echo "add element inet brisk masq4 { $a comment \"bench-fill/$i/eth0\" }"
-				echo "add element inet brisk nomasq4 { $((k | lo))-$((k | hi)) comment \"bench-fill/$i/eth0\" }"
-				echo "add element inet brisk hp4 { tcp . $((30000 + i)) comment \"bench-fill/$i/eth0\" : $a . 80 }"
-				echo "add element inet brisk hpnat4 { $((k | lo))-$((k | hi)) comment \"bench-fill/$i/eth0\", $((k | l127))-$((k | h127)) comment \"bench-fill/$i/eth0\" }"
-			done
-		} >"$TMP/fill.nft"
-		nft -f "$TMP/fill.nft" || die "nft -f fill failed"
+		local n=$1 i d=$DATA/.brisk/bench-fill/fw
+		mkdir -p "$d"
+		for ((i = 0; i < n; i++)); do
+			printf 'brisk-fw 1\nid fill-%d\nifname eth0\nowner bench-fill/fill-%d/eth0\nmasq 1\naddr 10.210.%d.%d\nnomasq 10.210.0.0/16\nhpnat 10.210.0.0/16\nhpnat 127.0.0.0/8\nport tcp %d 80\n' \
+				"$i" "$i" $((i / 250)) $((i % 250 + 2)) $((30000 + i)) >"$d/fill-$i:eth0"
+		done
+		"$BRISK" restore --data-dir "$DATA" --network bench-fill >"$TMP/restore" 2>&1 ||
+			die "brisk restore (the fill) failed: $(tail -n 3 "$TMP/restore")"
+		grep -q "^$n attachments restored, 0 failed" "$TMP/restore" ||
+			die "the fill: $(tail -n 1 "$TMP/restore")"
 	}
 
 	fw_bench() {
@@ -245,7 +241,8 @@ inner() {
 				fw_one fw "${PFX}fwsc-$fill-$i" "fwscale-$fill"
 			done
 		done
-		[[ $(nft list set inet brisk masq4 | grep -c 'bench-fill') -ge 1 ]] || die "the fill vanished"
+		[[ $(nft list set inet brisk masq4 | grep -o '"bench-fill/' | wc -l) == "$FILL" ]] ||
+			die "the fill changed: $(nft list set inet brisk masq4 | grep -o '"bench-fill/' | wc -l) of $FILL left"
 		FILLED=$FILL
 	}
 
@@ -575,35 +572,24 @@ inner() {
 	pa=$(med "$R/fwplain.add") pd=$(med "$R/fwplain.del")
 	fa=$(med "$R/fw.add") fd=$(med "$R/fw.del")
 	ca=$(med "$R/chain.add") cd=$(med "$R/chain.del")
-	printf 'Firewall: median of %d (ms); reference = bridge (ipMasq) then portmap, DEL in reverse
-' "$N"
-	printf '%-44s %10s %10s
-' "" ADD DEL
-	printf '%-44s %10s %10s
-' "brisk" "$pa" "$pd"
-	printf '%-44s %10s %10s
-' "brisk, ipMasq + 1 host port" "$fa" "$fd"
-	printf '%-44s %10s %10s
-' "  difference (ms)" \
+	printf 'Firewall: median of %d (ms); reference = bridge (ipMasq) then portmap, DEL in reverse\n' "$N"
+	printf '%-44s %10s %10s\n' "" ADD DEL
+	printf '%-44s %10s %10s\n' "brisk" "$pa" "$pd"
+	printf '%-44s %10s %10s\n' "brisk, ipMasq + 1 host port" "$fa" "$fd"
+	printf '%-44s %10s %10s\n' "  difference (ms)" \
 		"$(awk -v a="$fa" -v b="$pa" 'BEGIN { printf "%+.3f", a - b }')" \
 		"$(awk -v a="$fd" -v b="$pd" 'BEGIN { printf "%+.3f", a - b }')"
-	printf '%-44s %10s %10s
-' "reference bridge (ipMasq) + portmap" "$ca" "$cd"
-	printf '%-44s %10s %10s
-' "brisk (ipMasq + port) / reference chain" "$(ratio "$fa" "$ca")" "$(ratio "$fd" "$cd")"
+	printf '%-44s %10s %10s\n' "reference bridge (ipMasq) + portmap" "$ca" "$cd"
+	printf '%-44s %10s %10s\n' "brisk (ipMasq + port) / reference chain" "$(ratio "$fa" "$ca")" "$(ratio "$fd" "$cd")"
 	read -r p e _ <<<"${KIDS[fw.add]}"
 	read -r p2 e2 _ <<<"${KIDS[fw.del]}"
-	printf '%-44s %10s %10s
-' "brisk forks:execs (ipMasq + port)" "$p:$e" "$p2:$e2"
+	printf '%-44s %10s %10s\n' "brisk forks:execs (ipMasq + port)" "$p:$e" "$p2:$e2"
 	local s0a s0d s1a s1d
 	s0a=$(med "$R/fwscale-0.add") s0d=$(med "$R/fwscale-0.del")
 	s1a=$(med "$R/fwscale-$FILLED.add") s1d=$(med "$R/fwscale-$FILLED.del")
-	printf '%-44s %10s %10s
-' "brisk fw, no other attachment's elements" "$s0a" "$s0d"
-	printf '%-44s %10s %10s
-' "brisk fw, $FILLED other attachments' elements" "$s1a" "$s1d"
-	printf '%-44s %10s %10s
-' "  ratio" "$(ratio "$s1a" "$s0a")" "$(ratio "$s1d" "$s0d")"
+	printf '%-44s %10s %10s\n' "brisk fw, no other attachment's elements" "$s0a" "$s0d"
+	printf '%-44s %10s %10s\n' "brisk fw, $FILLED other attachments' elements" "$s1a" "$s1d"
+	printf '%-44s %10s %10s\n' "  ratio" "$(ratio "$s1a" "$s0a")" "$(ratio "$s1d" "$s0d")"
 	echo "================================================================================"
 }
 
