@@ -113,6 +113,30 @@ CONF=$(mkconf 1.0.0 v4 '.ipMasq = true')
 cni DEL ctr-4 "$C4" eth0
 assert_ok "DEL ctr-4"
 
+step "neighbouring attachments' intervals touch: each comes and goes alone"
+# Excluding everything, 10.199.8.2's interval ends right where .3's
+# starts (address . 0.0.0.0 after address-1 . 255.255.255.255).
+SAVED=$NET_NAME
+NET_NAME=adj BRIDGE=bkadj0 SUBNET4=10.199.8.0/24 SUBNET6=fd00:b1c:8::/64
+CONF=$(mkconf 1.0.0 dual '.ipMasq = true | .ipMasqExclude = ["0.0.0.0/0", "::/0"]')
+for i in 1 2 3; do
+	CA[$i]=$(mkns "adj$i") || fail "mkns"
+	cni ADD "adj-$i" "${CA[$i]}" eth0
+	assert_ok "ADD adj-$i"
+done
+n4=$(nft_elems inet nomasq4) n6=$(nft_elems inet nomasq6)
+cni DEL adj-2 "${CA[2]}" eth0
+assert_ok "DEL the middle one"
+assert_eq "$(nft_elems inet nomasq4)/$(nft_elems inet nomasq6)" "$((n4 - 1))/$((n6 - 1))" \
+	"nomasq elements after the middle one's DEL"
+for i in 1 3; do
+	cni DEL "adj-$i" "${CA[$i]}" eth0
+	assert_ok "DEL adj-$i"
+done
+assert_eq "$(nft_elems inet nomasq4)/$(nft_elems inet nomasq6)" "$((n4 - 3))/$((n6 - 3))" \
+	"nomasq elements after every DEL"
+NET_NAME=$SAVED BRIDGE=bkbr0 SUBNET4=10.199.0.0/24 SUBNET6=fd00:b1c::/64
+
 step "DEL without a namespace removes exactly its elements"
 CONF=$(mkconf 1.0.0 dual '.ipMasq = true | .ipMasqExclude = ["198.51.100.0/24", "2001:db8:1::/48"]')
 cni DEL ctr-1 "" eth0
