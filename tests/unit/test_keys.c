@@ -35,6 +35,8 @@ static const struct {
 } array_elems[] = {
 	{ "ipam.ranges[][]", "{\"subnet\":\"10.1.0.0/24\"}" },
 	{ "ipam.routes[]", "{\"dst\":\"0.0.0.0/0\"}" },
+	{ "vlanTrunk[]", "{\"id\":10}" },
+	{ "runtimeConfig.ipRanges[]", "[{\"subnet\":\"10.2.0.0/24\"}]" },
 	{ "runtimeConfig.portMappings[]",
 	  "{\"hostPort\":8080,\"containerPort\":80}" },
 };
