@@ -10,17 +10,23 @@
 # reach its gateways; DEL must leave no lease and no link. Only dataDir is
 # changed (to a temporary directory), and the parent link of macvlan.
 #
+# A runtime fills in runtimeConfig for the capabilities an entry declares:
+# here brisk's entry gets portMappings (a host port, 18080 to 80) when it
+# declares that capability, and the port must then lead to the container.
+# (The reference plugins' runtime arguments are not brisk's to test.)
+#
 # containerd's and podman's default networks set "ipMasq": true: the test
 # checks that their container reaches an "outside" namespace that has no
 # route back to the pod network, which only masquerade makes possible.
 . "$(dirname "$0")/lib.sh"
 
-setup examples ip jq ping perl nft
+setup examples ip jq ping perl nft socat ss
 CNI_BIN=${CNI_BIN:-/usr/lib/cni}
 for p in portmap firewall tuning bandwidth macvlan; do
 	[ -x "$CNI_BIN/$p" ] || skip "needs the reference $p plugin in $CNI_BIN"
 done
 command -v iptables >/dev/null || skip "needs iptables (for the reference firewall and portmap)"
+RUNTIME='{"portMappings": [{"hostPort": 18080, "containerPort": 80, "protocol": "tcp"}]}'
 PLUGDIR=$TMPD/cni-bin
 mkdir -p "$PLUGDIR"
 ln -s "$BRISK" "$PLUGDIR/brisk"
@@ -53,9 +59,11 @@ chain()
 	for ((i = 0; i < n; i++)); do
 		idx=$i
 		[ "$cmd" = DEL ] && idx=$((n - 1 - i))
-		conf=$(jq -c --argjson i "$idx" --argjson prev "$prev" '.plugins[$i] +
-			{name: .name, cniVersion: .cniVersion} +
-			(if $prev == null then {} else {prevResult: $prev} end)' <<<"$list")
+		conf=$(jq -c --argjson i "$idx" --argjson prev "$prev" --argjson rt "$RUNTIME" '
+			.plugins[$i] + {name: .name, cniVersion: .cniVersion} +
+			(if $prev == null then {} else {prevResult: $prev} end) |
+			if .type == "brisk" and .capabilities.portMappings == true
+			then .runtimeConfig.portMappings = $rt.portMappings else . end' <<<"$list")
 		type=$(jq -r .type <<<"$conf")
 		# The reference bandwidth plugin (1.1.1) dereferences a missing
 		# bandwidth setting in CHECK and crashes: not brisk's to test.
@@ -157,6 +165,23 @@ masq_check()
 	ip netns delete "$out"
 }
 
+# hostport_check NS: with brisk's portMappings capability, a server in the
+# container on port 80 answers the node on its gateway address, port 18080.
+hostport_check()
+{
+	local gw got i
+
+	gw=$(jq -r '[.ips[] | select(.address | contains(".")) | .gateway][0]' "$TMPD/result")
+	ip netns exec "$1" socat TCP4-LISTEN:80,reuseaddr SYSTEM:'echo mapped' </dev/null >/dev/null 2>&1 &
+	at_exit "kill $! 2>/dev/null"
+	for i in $(seq 1 40); do
+		ip netns exec "$1" ss -H -ltn 'sport = :80' | grep -q . && break
+		sleep 0.05
+	done
+	got=$(ip netns exec "$HOST" timeout 4 socat -T3 - "TCP:$gw:18080,connect-timeout=3" </dev/null 2>/dev/null)
+	assert_eq "$got" mapped "the host port 18080 through brisk"
+}
+
 # example NAME CONF [IFNAME]: the whole round for one example.
 example()
 {
@@ -179,6 +204,9 @@ example()
 	assert_eq "$vrc" 0 "validate of $name"
 	verify_attached "$c" "$ifname"
 	[ "$masq" = yes ] && masq_check "$c"
+	if jq -e '.capabilities.portMappings == true' >/dev/null <<<"$(brisk_entry "$conf")"; then
+		hostport_check "$c"
+	fi
 	run_example CHECK "$conf" "$id" "$c" "$ifname" || fail "CHECK failed at $FAILED"
 	run_example DEL "$conf" "$id" "$c" "$ifname" || fail "DEL failed at $FAILED"
 	! link_exists "$c" "$ifname" || fail "DEL left $ifname in the container"
@@ -230,6 +258,7 @@ NEX=0
 RAN=()
 example "conf/10-brisk.conflist" "$(cat "$EX/10-brisk.conflist")"
 example "conf/10-containerd-net.conflist" "$(cat "$EX/10-containerd-net.conflist")"
+example "conf/20-brisk-hostports.conflist" "$(cat "$EX/20-brisk-hostports.conflist")"
 example "conf/87-podman-bridge.conflist" "$(cat "$EX/87-podman-bridge.conflist")"
 example "conf/kubernetes.conflist" "$(cat "$EX/kubernetes.conflist")"
 example "conf/bridge-ipv4.conf" "$(cat "$EX/bridge-ipv4.conf")"
