@@ -30,8 +30,6 @@ struct fw_set {
 	uint32_t key_len;
 	uint32_t data_type; /* maps only */
 	uint32_t data_len;
-	uint8_t n_fields; /* concatenation, for the interval ones */
-	uint8_t fields[3]; /* field lengths in bytes */
 };
 
 enum fw_set_id {

@@ -423,7 +423,6 @@ static void set_udata_order(struct nftnl_set *set, uint32_t order)
 static void layout_set(struct fw_batch *b, const struct fw_set *s, uint32_t id)
 {
 	struct nftnl_set *set = nftnl_set_alloc();
-	uint8_t fields[NFT_REG32_COUNT] = { 0 };
 	struct nlmsghdr *nlh;
 
 	if (!set) {
@@ -450,11 +449,6 @@ static void layout_set(struct fw_batch *b, const struct fw_set *s, uint32_t id)
 		set_udata_order(set, NFT_BYTEORDER_HOST);
 	if (s->key_type == FW_TYPE_INTEGER)
 		set_udata_order(set, NFT_BYTEORDER_BIG);
-	if (s->n_fields) {
-		memcpy(fields, s->fields, s->n_fields);
-		nftnl_set_set_data(set, NFTNL_SET_DESC_CONCAT, fields,
-				   s->n_fields);
-	}
 	nlh = fw_batch_msg(b, NFT_MSG_NEWSET, s->family, NLM_F_CREATE, 1024, -1,
 			   0);
 	if (nlh) {
