@@ -28,7 +28,8 @@ struct fwrec {
 /*
  * Open the record directory of @network under @data_dir. With @create it
  * (and .brisk/<network>) is made as needed; without, *ret_fd is -1 when it
- * does not exist. Never follows a symlink below @data_dir.
+ * does not exist or is not a directory (no records can be there). Never
+ * follows a symlink below @data_dir.
  */
 int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 		   int *ret_fd, struct cni_err *err);

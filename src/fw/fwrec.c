@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/fwrec.h"
 #include "brisk/link.h"
 #include "brisk/log.h"
@@ -277,7 +278,12 @@ int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 		int sub = open_dir(fd, names[i] ? names[i] : network, create,
 				   i == 2 ? 0700 : 0755);
 
-		if (sub == -ENOENT && !create)
+		/*
+		 * brisk makes these as directories and never writes through
+		 * a symlink: anything else there holds no records of ours.
+		 */
+		if (!create &&
+		    (sub == -ENOENT || sub == -ENOTDIR || sub == -ELOOP))
 			return 0;
 		if (sub < 0)
 			return cni_err_set(
@@ -336,13 +342,13 @@ static int read_small(int dirfd, const char *name, char **ret, size_t *ret_len)
 	struct stat st;
 	ssize_t n;
 
-	fd = openat(dirfd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* Never a FIFO's wait or a device's open, whatever sits there. */
+	fd = fsopen_typed(dirfd, name, O_RDONLY | O_NOFOLLOW, S_IFREG, NULL);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > FWREC_MAX_BYTES)
+	if (st.st_size > FWREC_MAX_BYTES)
 		return -EINVAL;
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
@@ -366,7 +372,8 @@ int fwrec_load(int dirfd, const char *id, const char *ifname, struct fwrec *ret,
 	*ret_found = false;
 	rec_name(id, ifname, name);
 	r = read_small(dirfd, name, &buf, &len);
-	if (r == -ENOENT)
+	/* brisk writes records as files: anything else there is none. */
+	if (r == -ENOENT || r == -EMEDIUMTYPE || r == -ELOOP)
 		return 0;
 	if (r == 0)
 		r = fwrec_parse(buf, len, ret);

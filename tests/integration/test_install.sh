@@ -57,7 +57,7 @@ done
 ip netns exec "$HOST" "$BRISK" --help | grep -o '^  brisk [a-z-]*' | awk '{ print $2 }' | sort -u >"$TMPD/help.cmds"
 grep -o '^\*brisk [a-z]*\*\|^\*brisk\* \*--[a-z]*\*' "$REPO/docs/brisk.8.scd" |
 	sed 's/\*//g' | awk '{ print $2 }' | sort -u >"$TMPD/man.cmds"
-assert_eq "$(tr '\n' ' ' <"$TMPD/help.cmds")" "--help gc leases validate " "commands in --help"
+assert_eq "$(tr '\n' ' ' <"$TMPD/help.cmds")" "--help gc leases restore validate " "commands in --help"
 assert_eq "$(cat "$TMPD/man.cmds")" "$(cat "$TMPD/help.cmds")" "commands in --help and in the man page"
 for key in logFile logLevel logMaxSize BRISK_LOG CNI_COMMAND; do
 	grep -q "$key" "$page" || fail "the man page does not mention $key"
