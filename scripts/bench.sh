@@ -5,11 +5,13 @@
 # (/usr/lib/cni) and against the floor (tests/bench/floor.c: only the kernel
 # work of one ADD/DEL, through brisk's own net layer).
 #
-#   scripts/bench.sh [-n N] [--quick]
+#   scripts/bench.sh [-n N] [--quick] [--fw]
 #
 #   -n N      sequential iterations per plugin (default 200; use >= 200 for
 #             numbers worth quoting)
 #   --quick   smoke run: n=30 and fewer rounds everywhere
+#   --fw      only the firewall part (ipMasq + a host port against the
+#             reference bridge + portmap, and with 1,000 attachments)
 #
 # Needs root. Everything runs inside a throwaway "host" network namespace
 # (brisk-bench-<pid>-host) with throwaway container namespaces; lease stores
@@ -19,7 +21,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,18s/^# \{0,1\}//p' "$0"
+	sed -n '4,20s/^# \{0,1\}//p' "$0"
 	exit "${1:-0}"
 }
 
@@ -300,6 +302,47 @@ inner() {
 			"$3" <"$2" >"$TMP/out" 2>"$TMP/err" || die "$CNI_COMMAND under strace failed"
 	}
 
+	# fw_report: the firewall part of the report (after fw_bench).
+	fw_report() {
+		local R=$TMP/r p e p2 e2
+		local fa fd pa pd ca cd
+		pa=$(med "$R/fwplain.add") pd=$(med "$R/fwplain.del")
+		fa=$(med "$R/fw.add") fd=$(med "$R/fw.del")
+		ca=$(med "$R/chain.add") cd=$(med "$R/chain.del")
+		printf 'Firewall: median of %d (ms); reference = bridge (ipMasq) then portmap, DEL in reverse\n' "$N"
+		printf '%-44s %10s %10s\n' "" ADD DEL
+		printf '%-44s %10s %10s\n' "brisk" "$pa" "$pd"
+		printf '%-44s %10s %10s\n' "brisk, ipMasq + 1 host port" "$fa" "$fd"
+		printf '%-44s %10s %10s\n' "  difference (ms)" \
+			"$(awk -v a="$fa" -v b="$pa" 'BEGIN { printf "%+.3f", a - b }')" \
+			"$(awk -v a="$fd" -v b="$pd" 'BEGIN { printf "%+.3f", a - b }')"
+		printf '%-44s %10s %10s\n' "reference bridge (ipMasq) + portmap" "$ca" "$cd"
+		printf '%-44s %10s %10s\n' "brisk (ipMasq + port) / reference chain" "$(ratio "$fa" "$ca")" "$(ratio "$fd" "$cd")"
+		read -r p e _ <<<"${KIDS[fw.add]}"
+		read -r p2 e2 _ <<<"${KIDS[fw.del]}"
+		printf '%-44s %10s %10s\n' "brisk forks:execs (ipMasq + port)" "$p:$e" "$p2:$e2"
+		local s0a s0d s1a s1d
+		s0a=$(med "$R/fwscale-0.add") s0d=$(med "$R/fwscale-0.del")
+		s1a=$(med "$R/fwscale-$FILLED.add") s1d=$(med "$R/fwscale-$FILLED.del")
+		printf '%-44s %10s %10s\n' "brisk fw, no other attachment's elements" "$s0a" "$s0d"
+		printf '%-44s %10s %10s\n' "brisk fw, $FILLED other attachments' elements" "$s1a" "$s1d"
+		printf '%-44s %10s %10s\n' "  ratio" "$(ratio "$s1a" "$s0a")" "$(ratio "$s1d" "$s0d")"
+	}
+
+	if [[ $FWONLY == 1 ]]; then
+		local -A KIDS
+		fw_bench
+		echo
+		echo "================================================================================"
+		echo " brisk benchmark (firewall only)  $(date -u +%FT%TZ)  brisk $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')"
+		echo " kernel $(uname -r), $(nproc) CPUs, load average at start: $LOAD0, now: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo " reference: $(dpkg-query -W -f '${Package} ${Version}' containernetworking-plugins 2>/dev/null || echo '?')"
+		echo "================================================================================"
+		fw_report
+		echo "================================================================================"
+		return 0
+	fi
+
 	local subjects=(brisk ref floor) i k s
 	echo "== sequential: $N iterations x (brisk, reference, floor), interleaved"
 	for ((i = -WARMUP; i < N; i++)); do
@@ -568,28 +611,7 @@ inner() {
 		printf '%-24s%s\n' "brisk/ref $size leases" "$line"
 	done
 	echo
-	local fa fd pa pd ca cd
-	pa=$(med "$R/fwplain.add") pd=$(med "$R/fwplain.del")
-	fa=$(med "$R/fw.add") fd=$(med "$R/fw.del")
-	ca=$(med "$R/chain.add") cd=$(med "$R/chain.del")
-	printf 'Firewall: median of %d (ms); reference = bridge (ipMasq) then portmap, DEL in reverse\n' "$N"
-	printf '%-44s %10s %10s\n' "" ADD DEL
-	printf '%-44s %10s %10s\n' "brisk" "$pa" "$pd"
-	printf '%-44s %10s %10s\n' "brisk, ipMasq + 1 host port" "$fa" "$fd"
-	printf '%-44s %10s %10s\n' "  difference (ms)" \
-		"$(awk -v a="$fa" -v b="$pa" 'BEGIN { printf "%+.3f", a - b }')" \
-		"$(awk -v a="$fd" -v b="$pd" 'BEGIN { printf "%+.3f", a - b }')"
-	printf '%-44s %10s %10s\n' "reference bridge (ipMasq) + portmap" "$ca" "$cd"
-	printf '%-44s %10s %10s\n' "brisk (ipMasq + port) / reference chain" "$(ratio "$fa" "$ca")" "$(ratio "$fd" "$cd")"
-	read -r p e _ <<<"${KIDS[fw.add]}"
-	read -r p2 e2 _ <<<"${KIDS[fw.del]}"
-	printf '%-44s %10s %10s\n' "brisk forks:execs (ipMasq + port)" "$p:$e" "$p2:$e2"
-	local s0a s0d s1a s1d
-	s0a=$(med "$R/fwscale-0.add") s0d=$(med "$R/fwscale-0.del")
-	s1a=$(med "$R/fwscale-$FILLED.add") s1d=$(med "$R/fwscale-$FILLED.del")
-	printf '%-44s %10s %10s\n' "brisk fw, no other attachment's elements" "$s0a" "$s0d"
-	printf '%-44s %10s %10s\n' "brisk fw, $FILLED other attachments' elements" "$s1a" "$s1d"
-	printf '%-44s %10s %10s\n' "  ratio" "$(ratio "$s1a" "$s0a")" "$(ratio "$s1d" "$s0d")"
+	fw_report
 	echo "================================================================================"
 }
 
@@ -602,11 +624,13 @@ fi
 
 N=200
 QUICK=0
+FWONLY=0
 while (($#)); do
 	case $1 in
 	-n) N=${2:?-n needs a number}; shift 2 ;;
 	-n*) N=${1#-n}; shift ;;
 	--quick) QUICK=1; N=30; shift ;;
+	--fw) FWONLY=1; shift ;;
 	-h | --help) usage 0 ;;
 	*) echo "bench: unknown argument $1" >&2; usage 2 >&2 ;;
 	esac
@@ -653,7 +677,7 @@ trap 'exit 130' INT TERM
 
 ip netns add "${PFX}host"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-export N QUICK ROOT BUILD PFX TMP LOAD0
+export N QUICK FWONLY ROOT BUILD PFX TMP LOAD0
 nsenter --net="/run/netns/${PFX}host" -- bash "${BASH_SOURCE[0]}" --inner
 cleanup
 left=$(ip netns list | awk -v p="$PFX" 'index($1, p) == 1' | wc -l)
