@@ -49,6 +49,9 @@ void netlink_batch_init(struct netlink_batch *b);
  */
 struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 				   uint16_t type, uint16_t flags);
+/* A new batch of one request, started as by netlink_batch_add. */
+struct nlmsghdr *netlink_batch_one(struct netlink *nl, struct netlink_batch *b,
+				   uint16_t type, uint16_t flags);
 /*
  * Close the message being built. False when the batch went past
  * NETLINK_BATCH_SIZE (it is then not to be sent).

@@ -63,8 +63,7 @@ int addr_del(struct netlink *nl, int ifindex, const struct ipnet *a,
 	struct nlmsghdr *nlh;
 	int r;
 
-	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_DELADDR, 0);
+	nlh = netlink_batch_one(nl, &b, RTM_DELADDR, 0);
 	put_ifaddr(nlh, ifindex, a);
 	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
 	if (r == 0 || r == -EADDRNOTAVAIL || r == -ENODEV)

@@ -77,8 +77,7 @@ int link_get(struct netlink *nl, const char *name, int ifindex,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_GETLINK, 0);
+	nlh = netlink_batch_one(nl, &b, RTM_GETLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
@@ -104,8 +103,7 @@ int link_bridge_create(struct netlink *nl, const char *name, int mtu,
 	struct nlattr *li;
 	int r;
 
-	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nlh = netlink_batch_one(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
 	ifi->ifi_flags = IFF_UP | (promisc ? IFF_PROMISC : 0);
 	ifi->ifi_change = ifi->ifi_flags;
@@ -157,8 +155,7 @@ int link_veth_create(struct netlink *nl, const struct veth_spec *v,
 	struct nlattr *li;
 	int r;
 
-	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nlh = netlink_batch_one(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
@@ -189,8 +186,7 @@ int link_del(struct netlink *nl, const char *name, bool *ret_deleted,
 	int r;
 
 	*ret_deleted = false;
-	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_DELLINK, 0);
+	nlh = netlink_batch_one(nl, &b, RTM_DELLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
@@ -237,8 +233,7 @@ int link_set_hairpin(struct netlink *nl, int ifindex, bool on,
 	struct nlmsghdr *nlh;
 	struct nlattr *pi;
 
-	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_SETLINK, 0);
+	nlh = netlink_batch_one(nl, &b, RTM_SETLINK, 0);
 	put_ifinfo(nlh, AF_BRIDGE, ifindex);
 	pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 	/* The bridge reads a non-nested PROTINFO as a legacy STP state. */

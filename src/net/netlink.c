@@ -87,6 +87,13 @@ struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 	return nlh;
 }
 
+struct nlmsghdr *netlink_batch_one(struct netlink *nl, struct netlink_batch *b,
+				   uint16_t type, uint16_t flags)
+{
+	netlink_batch_init(b);
+	return netlink_batch_add(nl, b, type, flags);
+}
+
 static int ack_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct netlink_ack *ack = data;
