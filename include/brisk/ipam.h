@@ -32,13 +32,13 @@ struct ipam_lease {
  * attachment is gone. With c->reclaim_stale, a full range set first gets
  * back the leases of this network that are stale (see stale.h).
  */
-int ipam_allocate(const struct ipamconf *c, const char *network,
-		  const char *id, const char *ifname, const char *netns,
-		  struct ipam_lease *ret, size_t *ret_n, struct cni_err *err);
+int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
+		  const char *ifname, const char *netns, struct ipam_lease *ret,
+		  size_t *ret_n, struct cni_err *err);
 
 /* Release every lease of id/ifname in @network; absence is success. */
-int ipam_release(const struct ipamconf *c, const char *network,
-		 const char *id, const char *ifname, struct cni_err *err);
+int ipam_release(const struct ipamconf *c, const char *network, const char *id,
+		 const char *ifname, struct cni_err *err);
 
 /*
  * Verify that each of @ips is leased to id/ifname. Code 999 naming the

@@ -29,7 +29,10 @@ struct lease_dir {
 	char path[PATH_MAX]; /* <dataDir>/<network>, for messages */
 };
 
-#define LEASE_DIR_INIT { .datafd = -1, .dirfd = -1, .lockfd = -1 }
+#define LEASE_DIR_INIT                                  \
+	{                                               \
+		.datafd = -1, .dirfd = -1, .lockfd = -1 \
+	}
 
 /* Larger than any lease host-local or brisk writes (an ID and an ifname). */
 #define LEASE_READ_MAX 4096

@@ -37,7 +37,7 @@ int stale_reclaim(struct store *s, const char *id, const char *ifname,
  * Find the stale leases of @network under @data_dir, releasing them with
  * @apply. @fn sees each one after the lock is dropped; *ret_n counts them.
  */
-int stale_gc(const char *data_dir, const char *network, bool apply,
-	     stale_fn fn, void *data, size_t *ret_n, struct cni_err *err);
+int stale_gc(const char *data_dir, const char *network, bool apply, stale_fn fn,
+	     void *data, size_t *ret_n, struct cni_err *err);
 
 #endif

@@ -27,7 +27,10 @@ struct store {
 	bool changed; /* this call created or removed a lease */
 };
 
-#define STORE_INIT { .d = LEASE_DIR_INIT }
+#define STORE_INIT                  \
+	{                           \
+		.d = LEASE_DIR_INIT \
+	}
 
 /* Max leases one container+ifname can hold in one network (one per set). */
 #define STORE_MAX_PER_ID 16

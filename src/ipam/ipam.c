@@ -58,18 +58,21 @@ static int ipam_match_requests(const struct ipamconf *c, struct ipaddr *req,
 
 		ipam_find(c, ip, &set, &ri);
 		if (ri < 0)
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "requested address %s is not in any range",
-					   ipaddr_fmt(ip, a));
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"requested address %s is not in any range",
+				ipaddr_fmt(ip, a));
 		if (ipaddr_is_set(&req[set]))
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "requested addresses %s and %s are both in ipam.ranges[%zu]",
-					   ipaddr_fmt(&req[set], a),
-					   ipaddr_fmt(ip, b), set);
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"requested addresses %s and %s are both in ipam.ranges[%zu]",
+				ipaddr_fmt(&req[set], a), ipaddr_fmt(ip, b),
+				set);
 		if (ipaddr_eq(ip, &c->sets[set].r[ri].gw))
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "requested address %s is the gateway of ipam.ranges[%zu]",
-					   ipaddr_fmt(ip, a), set);
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"requested address %s is the gateway of ipam.ranges[%zu]",
+				ipaddr_fmt(ip, a), set);
 		req[set] = *ip;
 	}
 	return 0;
@@ -135,7 +138,8 @@ static int ipam_candidate(struct store *s, struct ipaddr from,
 			  struct cni_err *err)
 {
 	for (;;) {
-		int r = store_next_free(s, &from, &seg->hi, ret, ret_found, err);
+		int r = store_next_free(s, &from, &seg->hi, ret, ret_found,
+					err);
 
 		if (r < 0 || !*ret_found || !ipaddr_eq(ret, gw))
 			return r;
@@ -195,8 +199,8 @@ static int ipam_search(struct store *s, const struct ipamconf *c, size_t set,
  * (only found, with @id NULL). Before saying there is none: catch up with
  * the files once, then, when the config allows it, reclaim stale leases.
  */
-static int ipam_take_next(struct store *s, const struct ipamconf *c,
-			  size_t set, const char *id, const char *ifname,
+static int ipam_take_next(struct store *s, const struct ipamconf *c, size_t set,
+			  const char *id, const char *ifname,
 			  struct ipaddr *ret, struct cni_err *err)
 {
 	bool ok = false, again = false, reclaimed = !id || !c->reclaim_stale;
@@ -228,8 +232,8 @@ static int ipam_take_next(struct store *s, const struct ipamconf *c,
 }
 
 /* One address for @set: @req when given, else the next free one. */
-static int ipam_take(struct store *s, const struct ipamconf *c,
-		     size_t set, const struct ipaddr *req, const char *id,
+static int ipam_take(struct store *s, const struct ipamconf *c, size_t set,
+		     const struct ipaddr *req, const char *id,
 		     const char *ifname, struct ipaddr *ret,
 		     struct cni_err *err)
 {
@@ -329,9 +333,9 @@ static void ipam_fill_lease(const struct ipamconf *c, size_t set,
 	ret->set = (int)set;
 }
 
-int ipam_allocate(const struct ipamconf *c, const char *network,
-		  const char *id, const char *ifname, const char *netns,
-		  struct ipam_lease *ret, size_t *ret_n, struct cni_err *err)
+int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
+		  const char *ifname, const char *netns, struct ipam_lease *ret,
+		  size_t *ret_n, struct cni_err *err)
 {
 	_cleanup_(store_close) struct store s = STORE_INIT;
 	struct ipaddr req[IPAM_MAX_SETS];
@@ -361,8 +365,8 @@ int ipam_allocate(const struct ipamconf *c, const char *network,
 	return 0;
 }
 
-int ipam_release(const struct ipamconf *c, const char *network,
-		 const char *id, const char *ifname, struct cni_err *err)
+int ipam_release(const struct ipamconf *c, const char *network, const char *id,
+		 const char *ifname, struct cni_err *err)
 {
 	_cleanup_(store_close) struct store s = STORE_INIT;
 	int r = ipam_open(c, network, &s, err);

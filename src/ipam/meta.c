@@ -63,7 +63,8 @@ char *meta_format(const struct meta_attach *m)
 
 	if (asprintf(&s, "%s %" PRIu64 " %" PRIu64 " %" PRId64 "%s%s",
 		     m->boot_id[0] ? m->boot_id : "-", m->ns_dev, m->ns_ino,
-		     m->time, m->netns ? " " : "", m->netns ? m->netns : "") < 0)
+		     m->time, m->netns ? " " : "",
+		     m->netns ? m->netns : "") < 0)
 		return NULL;
 	return s;
 }

@@ -99,8 +99,8 @@ int stale_reclaim(struct store *s, const char *id, const char *ifname,
 	return r;
 }
 
-int stale_gc(const char *data_dir, const char *network, bool apply,
-	     stale_fn fn, void *data, size_t *ret_n, struct cni_err *err)
+int stale_gc(const char *data_dir, const char *network, bool apply, stale_fn fn,
+	     void *data, size_t *ret_n, struct cni_err *err)
 {
 	struct store s = STORE_INIT;
 	struct stale_list l = { 0 };

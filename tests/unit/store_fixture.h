@@ -26,7 +26,7 @@ struct fixture {
 };
 
 static inline int rm_one(const char *p, const struct stat *st, int flag,
-		  struct FTW *ftw)
+			 struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -91,7 +91,8 @@ static inline char *slurp(struct fixture *f, const char *name)
 	return buf;
 }
 
-static inline void assert_file(struct fixture *f, const char *name, const char *want)
+static inline void assert_file(struct fixture *f, const char *name,
+			       const char *want)
 {
 	char *got = slurp(f, name);
 
@@ -100,7 +101,8 @@ static inline void assert_file(struct fixture *f, const char *name, const char *
 	free(got);
 }
 
-static inline void put_file(struct fixture *f, const char *name, const char *content)
+static inline void put_file(struct fixture *f, const char *name,
+			    const char *content)
 {
 	char path[PATH_MAX * 2];
 	FILE *fp;

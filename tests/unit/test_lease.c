@@ -117,7 +117,8 @@ static void test_no_temp_left(void **state)
 	d = opendir(f->net);
 	assert_non_null(d);
 	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		assert_true(strcmp(de->d_name, "10.1.0.2") == 0 ||
 			    strcmp(de->d_name, "fd00::9") == 0 ||
@@ -261,7 +262,7 @@ static void test_last_reserved(void **state)
 	put_file(f, "last_reserved_ip.1", "fd00::5\n");
 	lease_last_read(&f->d, 0, &a);
 	assert_true(ipaddr_eq(&a, &(struct ipaddr){ .family = AF_INET,
-						     .b = { 10, 1, 0, 5 } }));
+						    .b = { 10, 1, 0, 5 } }));
 	lease_last_read(&f->d, 1, &a);
 	assert_int_equal(a.family, AF_INET6);
 }
@@ -352,10 +353,10 @@ static void test_lock_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_reserve_bytes),	 T(test_reserve_taken),
-		T(test_no_temp_left),	 T(test_hostlocal_files),
-		T(test_read_split),	 T(test_empty_lease_recovered),
-		T(test_last_reserved),	 T(test_symlink_refused),
+		T(test_reserve_bytes), T(test_reserve_taken),
+		T(test_no_temp_left),  T(test_hostlocal_files),
+		T(test_read_split),    T(test_empty_lease_recovered),
+		T(test_last_reserved), T(test_symlink_refused),
 		T(test_lock_timeout),
 	};
 

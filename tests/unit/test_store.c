@@ -32,9 +32,8 @@ static char *owned_if(struct store *s, const char *id, const char *ifname)
 	char *out = calloc(1, 1024), buf[IPADDR_STRLEN];
 	size_t n = 0;
 
-	assert_int_equal(store_find(s, id, ifname, got, STORE_MAX_PER_ID, &n,
-				    &err),
-			 0);
+	assert_int_equal(
+		store_find(s, id, ifname, got, STORE_MAX_PER_ID, &n, &err), 0);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (ipaddr_cmp(&got[j], &got[i]) < 0) {
@@ -49,8 +48,8 @@ static char *owned_if(struct store *s, const char *id, const char *ifname)
 	return out;
 }
 
-static void assert_owned_if(struct store *s, const char *id,
-			    const char *ifname, const char *want)
+static void assert_owned_if(struct store *s, const char *id, const char *ifname,
+			    const char *want)
 {
 	char *got = owned_if(s, id, ifname);
 
@@ -168,7 +167,7 @@ static void test_reserve_cursor(void **state)
 	assert_file(f, "last_reserved_ip.0", "10.1.0.3");
 	store_last_reserved(&s, 0, &last);
 	assert_true(ipaddr_eq(&last, &(struct ipaddr){ .family = AF_INET,
-							.b = { 10, 1, 0, 3 } }));
+						       .b = { 10, 1, 0, 3 } }));
 	assert_int_equal(store_check(&s, "abc", "eth0", &a, 1, &missing, &err),
 			 0);
 	assert_int_equal(missing, -1);
@@ -571,8 +570,8 @@ static void test_index_bitmap_checked(void **state)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	for (int i = 0; i < 1024; i++)
-		assert_int_equal(write(fd, "\xff\xff\xff\xff\xff\xff\xff\xff", 8),
-				 8);
+		assert_int_equal(
+			write(fd, "\xff\xff\xff\xff\xff\xff\xff\xff", 8), 8);
 	close(fd);
 	lock(f, &s);
 	assert_string_equal(next_free(&s, "10.1.0.2", "10.1.0.9"), "");
@@ -626,25 +625,25 @@ static void test_index_owner_note(void **state)
 	store_note(&s, "c1", "eth0", "a note\nwith any byte \x01 but NUL");
 	store_note(&s, "nobody", "eth0", "x"); /* no lease: no note */
 	store_close(&s);
-	assert_int_equal(walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"),
-			 1);
+	assert_int_equal(
+		walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"), 1);
 	assert_int_equal(walk_count(f, "nobody", "x"), 0);
 	/* A foreign change elsewhere: caught up with, the note kept. */
 	put_file(f, "10.1.0.9", "hl\r\neth0");
-	assert_int_equal(walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"),
-			 1);
+	assert_int_equal(
+		walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"), 1);
 	/* A second lease is not what the note was written for... */
 	reserve_locked(f, "fd00::3", "c1");
-	assert_int_equal(walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"),
-			 1);
+	assert_int_equal(
+		walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"), 1);
 	/* ...and host-local rewrote c1's lease (same bytes, another file):
 	 * the note describes a file that is gone, so nothing is judged. */
 	next_tick();
 	net_path(f, "10.1.0.2", path);
 	assert_int_equal(unlink(path), 0);
 	put_file(f, "10.1.0.2", "c1\r\neth0");
-	assert_int_equal(walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"),
-			 0);
+	assert_int_equal(
+		walk_count(f, "c1", "a note\nwith any byte \x01 but NUL"), 0);
 }
 
 /* Two owners whose records share a file: lookups stay exact. */
@@ -728,7 +727,8 @@ static void test_index_files(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	idx_path(f, "fw/rule-1", path);
 	assert_int_equal(close(creat(path, 0600)), 0);
-	put_file(f, "10.1.0.9", "hl\r\neth0"); /* makes the next call catch up */
+	put_file(f, "10.1.0.9",
+		 "hl\r\neth0"); /* makes the next call catch up */
 	lock(f, &s);
 	assert_owned(&s, "hl", "10.1.0.9");
 	assert_true(s.synced);
@@ -750,8 +750,8 @@ static void test_index_files(void **state)
 	closedir(d);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, \
-						fixture_teardown)
+#define T(name) \
+	cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
 
 int main(void)
 {

@@ -64,8 +64,7 @@ static void index_read_boot(char ret[INDEX_BOOT_LEN])
 		return;
 	buf[n] = '\0';
 	len = strcspn(buf, "\n");
-	if (len != INDEX_BOOT_LEN - 1 ||
-	    strspn(buf, "0123456789abcdef-") < len)
+	if (len != INDEX_BOOT_LEN - 1 || strspn(buf, "0123456789abcdef-") < len)
 		return;
 	memcpy(ret, buf, len);
 	ret[len] = '\0';
@@ -211,7 +210,8 @@ static int index_load(struct index *x, unsigned int key)
 		return 0;
 	}
 	snprintf(name, sizeof(name), "o-%03x", key);
-	fd = openat(x->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(x->fd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno != ENOENT)
 		return -errno;
 	if (fd >= 0) {
@@ -517,7 +517,8 @@ int index_walk(struct index *x, index_walk_fn fn, void *data)
 			struct rec_owner *o = &f->o[i];
 
 			if (o->n > cap) {
-				struct index_hit *p = realloc(h, o->n * sizeof(*h));
+				struct index_hit *p =
+					realloc(h, o->n * sizeof(*h));
 
 				if (!p)
 					return -ENOMEM;
@@ -563,8 +564,8 @@ static int index_write_file(struct index *x, unsigned int key)
 /* Remove the files of subdirectory @name (brisk's layout before this). */
 static void index_remove_dir(struct index *x, const char *name)
 {
-	int fd = openat(x->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					     O_CLOEXEC);
+	int fd = openat(x->fd, name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct dirent *de;
 	DIR *d;
 
@@ -621,7 +622,8 @@ static void index_commit(struct index *x, int storefd)
 		return;
 	/* A filesystem without nanoseconds: every call syncs; say so. */
 	if (!index_ts_eq(st.st_mtim, ts[1])) {
-		log_debug("store mtime not kept exactly; the index is not used");
+		log_debug(
+			"store mtime not kept exactly; the index is not used");
 		return;
 	}
 	x->gen++;

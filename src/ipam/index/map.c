@@ -120,7 +120,8 @@ static int map_first_clear(const uint64_t *bits, unsigned int from,
 		if (w == to / 64 && to % 64 != 63)
 			clear &= (1ULL << (to % 64 + 1)) - 1;
 		if (clear)
-			return (int)(w * 64 + (unsigned int)__builtin_ctzll(clear));
+			return (int)(w * 64 +
+				     (unsigned int)__builtin_ctzll(clear));
 	}
 	return -1;
 }

@@ -68,9 +68,8 @@ static char *str(struct cur *c, int64_t len)
 {
 	char *s;
 
-	if (c->bad || len < 0 || len > REC_STR_MAX ||
-	    c->end - c->p < len + 1 || c->p[len] != '\n' ||
-	    memchr(c->p, '\0', (size_t)len)) {
+	if (c->bad || len < 0 || len > REC_STR_MAX || c->end - c->p < len + 1 ||
+	    c->p[len] != '\n' || memchr(c->p, '\0', (size_t)len)) {
 		c->bad = true;
 		return NULL;
 	}

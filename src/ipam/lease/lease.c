@@ -81,7 +81,8 @@ static int lease_open_dir(int atfd, const char *name, const char *shown,
 	    fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode))
 		return cni_err_set(err, CNI_ERR_IO, ELOOP,
-				   "%s is a symlink; refusing to use it", shown);
+				   "%s is a symlink; refusing to use it",
+				   shown);
 	if (fd < 0)
 		return cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s",
 				   shown);
@@ -99,9 +100,9 @@ int lease_open(const char *data_dir, const char *network, struct lease_dir *ret,
 	/* Validated by the caller; this only guards the path arithmetic. */
 	if (!*network || strchr(network, '/') || strcmp(network, ".") == 0 ||
 	    strcmp(network, "..") == 0)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "network name \"%s\" is not a directory name",
-				   network);
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"network name \"%s\" is not a directory name", network);
 	if ((size_t)snprintf(ret->path, sizeof(ret->path), "%s/%s", data_dir,
 			     network) >= sizeof(ret->path))
 		return cni_err_set(err, CNI_ERR_IO, ENAMETOOLONG,
@@ -181,8 +182,8 @@ int lease_lock(struct lease_dir *d, int timeout_ms, struct cni_err *err)
 			   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 			   LEASE_MODE);
 	if (d->lockfd < 0)
-		return cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s/lock",
-				   d->path);
+		return cni_err_set(err, CNI_ERR_IO, errno,
+				   "cannot open %s/lock", d->path);
 	r = lease_flock_wait(d, timeout_ms, err);
 	if (r < 0) {
 		close(d->lockfd);
@@ -230,8 +231,8 @@ static int lease_tmp_named(struct lease_dir *d, struct lease_tmp *t)
 		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 			rnd = (unsigned long long)lease_now_ms() ^
 			      ((unsigned long long)tries << 32);
-		snprintf(t->name, sizeof(t->name), LEASE_TMP_PREFIX "%d.%016llx",
-			 (int)getpid(), rnd);
+		snprintf(t->name, sizeof(t->name),
+			 LEASE_TMP_PREFIX "%d.%016llx", (int)getpid(), rnd);
 		t->fd = openat(d->dirfd, t->name,
 			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				       O_CLOEXEC,
@@ -329,7 +330,8 @@ static bool lease_is_garbage(struct lease_dir *d, const char *name)
 		return n == 0;
 	buf[n] = '\0';
 	for (ssize_t i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 && !strchr(LEASE_SPACE, buf[i]))
+		if ((unsigned char)buf[i] < 0x20 &&
+		    !strchr(LEASE_SPACE, buf[i]))
 			return true;
 	return strspn(buf, LEASE_SPACE) == (size_t)n;
 }
@@ -345,8 +347,9 @@ int lease_create(struct lease_dir *d, const char *name, const char *id,
 	*ret_ok = false;
 	len = snprintf(content, sizeof(content), "%s\r\n%s", id, ifname);
 	if (len < 0 || (size_t)len >= sizeof(content))
-		return cni_err_set(err, CNI_ERR_INTERNAL, E2BIG,
-				   "container ID and ifname too long for a lease");
+		return cni_err_set(
+			err, CNI_ERR_INTERNAL, E2BIG,
+			"container ID and ifname too long for a lease");
 	r = lease_tmp_write(d, content, (size_t)len, &t, ret_st, err);
 	if (r < 0)
 		return r;
@@ -365,8 +368,8 @@ int lease_create(struct lease_dir *d, const char *name, const char *id,
 	if (r < 0 && saved == EEXIST)
 		return 0;
 	if (r < 0)
-		return cni_err_set(err, CNI_ERR_IO, saved, "cannot create %s/%s",
-				   d->path, name);
+		return cni_err_set(err, CNI_ERR_IO, saved,
+				   "cannot create %s/%s", d->path, name);
 	fault_point("lease-linked");
 	*ret_ok = true;
 	return 0;

@@ -110,8 +110,9 @@ int store_find(struct store *s, const char *id, const char *ifname,
 	r = store_hits(s, id, ifname, &h, &n, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (*ret_n == max)
-			log_warn("%s: more than %zu leases for one container; ignoring %s",
-				 s->d.path, max, h[i].name);
+			log_warn(
+				"%s: more than %zu leases for one container; ignoring %s",
+				s->d.path, max, h[i].name);
 		else if (ipaddr_parse(h[i].name, &ret[*ret_n]) == 0)
 			(*ret_n)++;
 	}
@@ -224,7 +225,8 @@ int store_release(struct store *s, const char *id, const char *ifname,
 
 	r = store_hits(s, id, ifname, &h, &n, err);
 	if (r == 0)
-		r = store_unlink_hits(s, id, ifname, h, n, false, &removed, err);
+		r = store_unlink_hits(s, id, ifname, h, n, false, &removed,
+				      err);
 	/* As host-local: ID-only leases go only when no other one did. */
 	if (r == 0 && removed == 0)
 		r = store_unlink_hits(s, id, ifname, h, n, true, &removed, err);

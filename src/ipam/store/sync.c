@@ -29,8 +29,7 @@ struct sync_ctx {
 	char buf[LEASE_READ_MAX];
 };
 
-static int sync_add(struct sync_ctx *c, const char *name,
-		    const struct stat *st)
+static int sync_add(struct sync_ctx *c, const char *name, const struct stat *st)
 {
 	struct sync_new *s;
 
@@ -53,8 +52,7 @@ static int sync_one(const char *name, const struct ipaddr *ip, void *data)
 	bool taken = true;
 	struct stat st;
 
-	if (index_sync_known(c->x, name) &&
-	    lease_stat(c->d, name, &st) == 0 &&
+	if (index_sync_known(c->x, name) && lease_stat(c->d, name, &st) == 0 &&
 	    index_sync_keep(c->x, name, &st))
 		; /* the very file recorded */
 	else if (!lease_read(c->d, name, c->buf, sizeof(c->buf), &st))
