@@ -218,8 +218,14 @@ static int index_load(struct index *x, unsigned int key)
 		r = index_read_all(fd, &buf, &len);
 		if (r == 0)
 			r = rec_parse(buf, len, &f->f);
-		if (r < 0)
+		/* An owner in a file not of its ID is damage too. */
+		for (size_t i = 0; r == 0 && i < f->f.n; i++)
+			if (rec_key(f->f.o[i].id) != key)
+				r = -EBADMSG;
+		if (r < 0) {
+			rec_clear(&f->f);
 			return r;
+		}
 	}
 	f->disk_len = len;
 	f->loaded = true;
@@ -397,40 +403,12 @@ static void index_load_all(struct index *x)
 	x->synced = true;
 }
 
-/* Move every owner into the file its ID hashes to (after a damage). */
-static int index_refile(struct index *x)
-{
-	for (unsigned int k = 0; k < REC_FILES; k++) {
-		struct rec_file *f = &x->files[k].f;
-
-		for (size_t i = 0; i < f->n; i++) {
-			struct rec_owner *o = &f->o[i];
-			unsigned int to = rec_key(o->id);
-			struct rec_file *t = &x->files[to].f;
-
-			if (to == k)
-				continue;
-			if (GROW_ONE(t->o, t->cap, t->n, 4) < 0)
-				return -ENOMEM;
-			t->o[t->n++] = *o;
-			o->n = 0; /* moved: pruned below */
-			o->id = o->ifname = o->note = NULL;
-			o->l = NULL;
-			x->files[k].dirty = x->files[to].dirty = true;
-		}
-		rec_prune(f);
-	}
-	return 0;
-}
-
 int index_sync_begin(struct index *x)
 {
 	size_t n = 0;
 	ENTRY e, *found;
 
 	index_load_all(x);
-	if (index_refile(x) < 0)
-		return -ENOMEM;
 	for (unsigned int k = 0; k < REC_FILES; k++)
 		for (size_t i = 0; i < x->files[k].f.n; i++)
 			n += x->files[k].f.o[i].n;
