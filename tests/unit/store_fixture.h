@@ -133,4 +133,31 @@ static inline unsigned int mode_of(struct fixture *f, const char *name)
 	return st.st_mode & 07777;
 }
 
+/*
+ * What host-local leaves in a store, and things that are no leases: a
+ * lease of cid/eth0 in each family, a temporary of a dead writer, a file
+ * named by no address, a directory and a symlink (never followed) named by
+ * addresses. @with_own_files: also the lock and last_reserved_ip.0.
+ */
+static inline void put_hostlocal_leftovers(struct fixture *f,
+					   bool with_own_files)
+{
+	char path[PATH_MAX * 2], target[PATH_MAX * 2];
+
+	put_file(f, "10.1.0.7", "cid\r\neth0");
+	put_file(f, "2001:db8::7", "cid\r\neth0");
+	if (with_own_files) {
+		put_file(f, "lock", "");
+		put_file(f, "last_reserved_ip.0", "10.1.0.7");
+	}
+	put_file(f, ".tmp.1.abc", "cid\r\neth0");
+	put_file(f, "notanip", "cid\r\neth0");
+	net_path(f, "10.1.0.99", path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(target, sizeof(target), "%s/outside", f->data);
+	put_file(f, "../outside", "cid\r\neth0");
+	net_path(f, "10.1.0.50", path);
+	assert_int_equal(symlink(target, path), 0);
+}
+
 #endif

@@ -155,26 +155,12 @@ static bool seen_has(const struct seen *s, const char *name)
 static void test_hostlocal_files(void **state)
 {
 	struct fixture *f = *state;
-	char path[PATH_MAX * 2], target[PATH_MAX * 2], buf[LEASE_READ_MAX];
+	char buf[LEASE_READ_MAX];
 	struct cni_err err = { 0 };
 	struct seen s = { 0 };
 	struct stat st;
 
-	/* What host-local leaves behind, plus things that are not leases. */
-	put_file(f, "10.1.0.7", "cid\r\neth0");
-	put_file(f, "2001:db8::7", "cid\r\neth0");
-	put_file(f, "lock", "");
-	put_file(f, "last_reserved_ip.0", "10.1.0.7");
-	put_file(f, ".tmp.1.abc", "cid\r\neth0");
-	put_file(f, "notanip", "cid\r\neth0");
-	net_path(f, "10.1.0.99", path);
-	assert_int_equal(mkdir(path, 0755), 0);
-	/* A symlink under an address's name is never followed. */
-	snprintf(target, sizeof(target), "%s/outside", f->data);
-	put_file(f, "../outside", "cid\r\neth0");
-	net_path(f, "10.1.0.50", path);
-	assert_int_equal(symlink(target, path), 0);
-
+	put_hostlocal_leftovers(f, true);
 	assert_int_equal(lease_walk(&f->d, note_name, &s, &err), 0);
 	assert_int_equal(s.n, 4);
 	assert_true(seen_has(&s, "10.1.0.7") && seen_has(&s, "2001:db8::7") &&

@@ -368,6 +368,20 @@ int index_next_free(struct index *x, const struct ipaddr *lo,
 
 /* ------------------------------------------------------------- catch-up */
 
+/* Directory @name under @atfd, never through a symlink; NULL if none. */
+static DIR *index_opendir(int atfd, const char *name)
+{
+	int fd = atfd < 0 ? -1 :
+			    openat(atfd, name,
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (fd >= 0 && !d)
+		close(fd);
+	return d;
+}
+
 /* The key of record file @name; -EINVAL: no such name, -ERANGE: no key. */
 static int index_rec_key(const char *name)
 {
@@ -383,12 +397,9 @@ static int index_rec_key(const char *name)
 /* Every record file into memory; a damaged one is dropped and rewritten. */
 static void index_load_all(struct index *x)
 {
+	DIR *d = index_opendir(x->fd, ".");
 	struct dirent *de;
-	DIR *d = NULL;
-	int fd = x->fd < 0 ? -1 : openat(x->fd, ".", O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0 && !(d = fdopendir(fd)))
-		close(fd);
 	while (d && (de = readdir(d))) {
 		int key = index_rec_key(de->d_name);
 
@@ -542,15 +553,11 @@ static int index_write_file(struct index *x, unsigned int key)
 /* Remove the files of subdirectory @name (brisk's layout before this). */
 static void index_remove_dir(struct index *x, const char *name)
 {
-	int fd = openat(x->fd, name,
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = index_opendir(x->fd, name);
 	struct dirent *de;
-	DIR *d;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		cleanup_closep(&fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d)))
 		unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
@@ -560,16 +567,11 @@ static void index_remove_dir(struct index *x, const char *name)
 /* After a sync: remove the index's files that no longer hold anything. */
 static void index_prune(struct index *x)
 {
-	int fd = openat(x->fd, ".", O_RDONLY | O_CLOEXEC);
+	DIR *d = index_opendir(x->fd, ".");
 	struct dirent *de;
 	bool keep;
-	DIR *d;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		cleanup_closep(&fd);
-		return;
-	}
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		const char *n = de->d_name;
 		int key = index_rec_key(n);
 		bool is_rec = key >= 0 || key == -ERANGE;
@@ -580,7 +582,8 @@ static void index_prune(struct index *x)
 			 (map_owns(&x->map, n, &keep) && !keep))
 			unlinkat(x->fd, n, 0);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	/* No more readable than the leases, also when made by an older brisk. */
 	fchmodat(x->fd, "..", 0700, 0);
 	fchmod(x->fd, 0700);
