@@ -40,6 +40,7 @@ static void test_record_roundtrip(void **state)
 	struct rec_file b = { 0 }, p;
 	struct rec_owner *o;
 	char *buf, *again, *padded;
+	const char *buf2;
 	size_t len, len2, plen;
 
 	o = rec_owner(&b, "ctr-1", odd, false, true);
@@ -96,6 +97,10 @@ static void test_record_roundtrip(void **state)
 		free(c);
 	}
 	assert_int_equal(rec_parse("nope\n", 5, &p), -EBADMSG);
+	/* Numbers too large for their field (found by fuzz_index). */
+	buf2 = "brisk-owners 2\nO 0 1 1 1 0\nx\ny\n"
+	       "A 10.0.0.1 1 73777777777777777777 0 0 0\n";
+	assert_int_equal(rec_parse(buf2, strlen(buf2), &p), -EBADMSG);
 	assert_int_equal(rec_parse("brisk-owners 1\n", 15, &p), -EBADMSG);
 	free(padded);
 	free(again);

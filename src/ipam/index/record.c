@@ -52,9 +52,8 @@ static int64_t num(struct cur *c, bool may_neg, char sep)
 	c->p += neg;
 	start = c->p;
 	while (!c->bad && c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		if (v > (INT64_MAX - 9) / 10)
-			c->bad = true;
-		v = v * 10 + (*c->p++ - '0');
+		c->bad = v > (INT64_MAX - 9) / 10;
+		v = c->bad ? 0 : v * 10 + (*c->p++ - '0');
 	}
 	if (c->bad || c->p == start || c->p >= c->end || *c->p != sep)
 		c->bad = true;
