@@ -82,11 +82,31 @@ function module_of(f,   m, s) {
 	return m
 }
 
-# A header and the .c of its name in its module are one unit.
+# A header and the .c of its name in its module are one unit. A header
+# with no such .c is none: its includes count as those of its includer.
 function unit_of(f,   m, s) {
 	m = module_of(f)
 	s = stem(f)
-	return (f ~ /\.c$/ || (m "/" s) in cunit) ? m "/" s : f
+	return (f ~ /\.c$/ || (m "/" s) in cunit) ? m "/" s : ""
+}
+
+# Unit @u includes @t (as @how says): an edge to the unit of @t, or, through
+# a header of no unit, to what that header includes.
+function reach(u, t, how,   v, k) {
+	if (vis[t] == gen)
+		return
+	vis[t] = gen
+	v = unit_of(t)
+	if (v == "") {
+		for (k = 1; k <= nto[t]; k++)
+			reach(u, to[t, k], how)
+		return
+	}
+	if (u == v || (u, v) in ev)
+		return
+	ev[u, v] = how
+	adj[u, ++nadj[u]] = v
+	units[u] = units[v] = 1
 }
 
 function dfs(u,   i, v, k, j, path) {
@@ -152,13 +172,15 @@ END {
 			printf "%s: #include \"%s\": %s may not use %s (not below it)\n", p[1], p[2], a, b
 			bad++
 		}
-		u = unit_of(p[1])
-		v = unit_of(t)
-		if (u == v || (u, v) in ev)
-			continue
-		ev[u, v] = p[1] ": #include \"" p[2] "\""
-		adj[u, ++nadj[u]] = v
-		units[u] = units[v] = 1
+		to[p[1], ++nto[p[1]]] = t
+		how[p[1], nto[p[1]]] = p[1] ": #include \"" p[2] "\""
+	}
+	for (f in isfile) {
+		u = unit_of(f)
+		for (k = 1; u != "" && k <= nto[f]; k++) {
+			gen++
+			reach(u, to[f, k], how[f, k])
+		}
 	}
 	for (u in units)
 		if (!color[u])

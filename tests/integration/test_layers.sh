@@ -3,8 +3,8 @@
 # The layer check of scripts/lint.sh can fail: on a copy of the tree it
 # passes as the tree is, then catches an include that goes up a layer, a
 # circle of files, a module missing from its table and an include of
-# nothing; a firewall module beside net/ that uses only core/ and net/
-# passes. No root, no namespace.
+# nothing; a module's private header, and a firewall module beside net/
+# that uses only core/ and net/, pass. No root, no namespace.
 set -uo pipefail
 src=${BRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
@@ -60,6 +60,22 @@ copy
 printf '#include "map.h"\n' >>"$tmp/t/src/ipam/index/record.h"
 printf '#include "record.h"\n' >>"$tmp/t/src/ipam/index/map.h"
 expect "two files of one module in a circle" 1 "circle of 2:"
+
+# The circle the store had: one file's header includes the other's, whose
+# .c includes the first header (a header and its .c count as one file).
+copy
+printf '#include "brisk/index.h"\n' >>"$tmp/t/src/ipam/index/map.c"
+printf '#include "map.h"\n' >>"$tmp/t/include/brisk/index.h"
+expect "a .c using a header that includes its own" 1 "circle of 2:"
+
+# One small private header for a module's internals, which includes the
+# module's public header, is no circle.
+copy
+printf '#include "brisk/store.h"\nint store_part(void);\n' >"$tmp/t/src/ipam/store/store_int.h"
+printf '#include "store_int.h"\n' >>"$tmp/t/src/ipam/store/store.c"
+printf '#include "store_int.h"\nint store_part(void) { return 0; }\n' \
+	>"$tmp/t/src/ipam/store/part.c"
+expect "a private header shared inside a module" 0 "no circle"
 
 copy
 mkdir "$tmp/t/src/extra"

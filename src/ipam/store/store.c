@@ -59,8 +59,8 @@ bool store_writable(const struct store *s)
  * recorded, is read. host-local writes a lease once and never in place,
  * so a new lease under an old name always has another inode, mtime or
  * size (the mtime comes from a later call of another process).
+ * Here: a lease file the index did not know as it is.
  */
-/* A lease file the index did not know as it is. */
 struct sync_new {
 	char name[IPADDR_STRLEN];
 	struct stat st;
