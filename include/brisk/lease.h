@@ -17,8 +17,9 @@
  *   <dataDir>/<network>/lock                 flock'ed exclusively by writers
  * Directories are made 0755 as host-local makes them; lease and lock files
  * are 0600 (host-local since v1.4.0). Every file is opened relative to the
- * network's directory, never through a symlink. This module guarantees that
- * a lease appears whole or not at all (a written temporary is link()ed into
+ * network's directory, never through a symlink, never so that it can block
+ * (O_NONBLOCK, and a type check before use). This module guarantees that a
+ * lease appears whole or not at all (a written temporary is link()ed into
  * place) and knows nothing of brisk's index.
  */
 struct lease_dir {
@@ -76,8 +77,12 @@ const char *lease_split(char *content, bool *ret_is_old);
 /* @name parsed into @ret; true when it is the address's canonical text. */
 bool lease_name_canonical(const char *name, struct ipaddr *ret);
 
-/* last_reserved_ip.<set>: family 0 when absent or unreadable. */
-void lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret);
+/*
+ * last_reserved_ip.<set>: family 0 when absent or garbled. Code 5 when it
+ * is no regular file (a FIFO, a device...): it could never be written.
+ */
+int lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret,
+		    struct cni_err *err);
 int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 		     struct cni_err *err);
 

@@ -82,8 +82,9 @@ int store_release_ip(struct store *s, const struct ipaddr *ip,
 void store_note(struct store *s, const char *id, const char *ifname,
 		const char *note);
 
-/* last_reserved_ip.<set>: family 0 when absent or unreadable. */
-void store_last_reserved(struct store *s, int set, struct ipaddr *ret);
+/* last_reserved_ip.<set>: family 0 when absent or garbled (lease.h). */
+int store_last_reserved(struct store *s, int set, struct ipaddr *ret,
+			struct cni_err *err);
 /*
  * The first address of lo..hi (one family) worth trying: no lease, or an
  * empty one. A candidate only: store_reserve is the test-and-set.

@@ -186,7 +186,7 @@ static int ipam_search(struct store *s, const struct ipamconf *c, size_t set,
 	int r = 0;
 
 	*ret_ok = false;
-	store_last_reserved(s, (int)set, &last);
+	r = store_last_reserved(s, (int)set, &last, err);
 	n = ipam_segments(rs, &last, seg);
 	for (size_t i = 0; i < n && !*ret_ok && r == 0; i++)
 		r = ipam_search_seg(s, &seg[i], &rs->r[seg[i].ri].gw, (int)set,

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)lease_split(buf, &is_old);
 	store_list(&s, visit, NULL, &err);
 	store_find(&s, "cid", "eth0", found, STORE_MAX_PER_ID, &n, &err);
-	store_last_reserved(&s, 0, &last);
+	store_last_reserved(&s, 0, &last, &err);
 	store_close(&s);
 	return 0;
 }

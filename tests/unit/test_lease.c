@@ -239,18 +239,30 @@ static void test_last_reserved(void **state)
 	struct fixture *f = *state;
 	struct ipaddr a = ip("10.9.9.9");
 
-	lease_last_read(&f->d, 0, &a);
+	struct cni_err err = { 0 };
+	char path[PATH_MAX * 2];
+
+	assert_int_equal(lease_last_read(&f->d, 0, &a, &err), 0);
 	assert_int_equal(a.family, 0);
 	put_file(f, "last_reserved_ip.0", "garbage");
-	lease_last_read(&f->d, 0, &a);
+	assert_int_equal(lease_last_read(&f->d, 0, &a, &err), 0);
 	assert_int_equal(a.family, 0);
 	put_file(f, "last_reserved_ip.0", "10.1.0.5");
 	put_file(f, "last_reserved_ip.1", "fd00::5\n");
-	lease_last_read(&f->d, 0, &a);
+	assert_int_equal(lease_last_read(&f->d, 0, &a, &err), 0);
 	assert_true(ipaddr_eq(&a, &(struct ipaddr){ .family = AF_INET,
 						    .b = { 10, 1, 0, 5 } }));
-	lease_last_read(&f->d, 1, &a);
+	assert_int_equal(lease_last_read(&f->d, 1, &a, &err), 0);
 	assert_int_equal(a.family, AF_INET6);
+	/* No file: it could never be written back. */
+	net_path(f, "last_reserved_ip.2", path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(lease_last_read(&f->d, 2, &a, &err), -EMEDIUMTYPE);
+	assert_int_equal(err.code, CNI_ERR_IO);
+	memset(&err, 0, sizeof(err));
+	/* Writing it fails at once too (ENXIO: a FIFO with no reader). */
+	assert_true(lease_last_write(&f->d, 2, &a, &err) < 0);
+	assert_int_equal(err.code, CNI_ERR_IO);
 }
 
 static void test_symlink_refused(void **state)
@@ -332,6 +344,13 @@ static void test_lock_timeout(void **state)
 	close(fd);
 	lease_close(&b);
 	assert_int_equal(lease_open(f->data, "net1", &f->d, &err), 0);
+	/* A FIFO as the lock: refused at once, not waited on. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(lease_lock(&f->d, 1000, &err), -EMEDIUMTYPE);
+	assert_int_equal(err.code, CNI_ERR_IO);
+	assert_non_null(strstr(err.msg, "not a regular file"));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, fixture_teardown)

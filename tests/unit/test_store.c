@@ -165,7 +165,7 @@ static void test_reserve_cursor(void **state)
 	assert_file(f, "10.1.0.2", "abc\r\neth0");
 	/* A failed reserve does not move the round-robin cursor. */
 	assert_file(f, "last_reserved_ip.0", "10.1.0.3");
-	store_last_reserved(&s, 0, &last);
+	assert_int_equal(store_last_reserved(&s, 0, &last, &err), 0);
 	assert_true(ipaddr_eq(&last, &(struct ipaddr){ .family = AF_INET,
 						       .b = { 10, 1, 0, 3 } }));
 	assert_int_equal(store_check(&s, "abc", "eth0", &a, 1, &missing, &err),

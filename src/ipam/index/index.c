@@ -30,6 +30,7 @@
 
 struct index_file {
 	struct rec_file f;
+	int fd; /* the file once read, -1 when it does not exist */
 	size_t disk_len; /* its size on disk: a rewrite pads up to it */
 	bool loaded;
 	bool dirty;
@@ -83,6 +84,25 @@ static int index_open_dir(int atfd, const char *name)
 }
 
 /*
+ * Open file @name of the index for reading and writing (made when missing
+ * with @create): never one that blocks or is not a regular file.
+ */
+static int index_open_file(int dirfd, const char *name, bool create)
+{
+	int fd = openat(dirfd, name,
+			O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+				(create ? O_CREAT : 0),
+			0600);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -EMEDIUMTYPE;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/*
  * The mtime brisk gives the store directory after its change number @gen:
  * in the first second of 1970, which no clock of a running system shows,
  * so a create or unlink by anyone else can never leave it in place.
@@ -130,6 +150,8 @@ struct index *index_open(int datafd, const char *net, int storefd)
 	if (!x)
 		return NULL;
 	x->fd = x->hdrfd = x->map.dirfd = -1;
+	for (unsigned int k = 0; k < REC_FILES; k++)
+		x->files[k].fd = -1;
 	index_read_boot(x->boot);
 	if (!x->boot[0])
 		return x;
@@ -137,9 +159,7 @@ struct index *index_open(int datafd, const char *net, int storefd)
 	x->fd = top < 0 ? top : index_open_dir(top, net);
 	cleanup_closep(&top);
 	if (x->fd >= 0)
-		x->hdrfd = openat(x->fd, INDEX_HEADER,
-				  O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-				  0600);
+		x->hdrfd = index_open_file(x->fd, INDEX_HEADER, true);
 	if (x->hdrfd < 0) {
 		log_debug("%s: brisk's index is unusable (%s): in memory only",
 			  net, strerror(errno));
@@ -162,72 +182,51 @@ const char *index_boot(const struct index *x)
 	return x->boot;
 }
 
-/* All of @fd (a regular file, so a short read is its end). */
-static int index_read_all(int fd, char **ret, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 8192, len = 0;
-	ssize_t n;
-
-	do {
-		char *p;
-
-		cap *= 2;
-		if (cap > INDEX_FILE_MAX)
-			return -EBADMSG;
-		p = realloc(buf, cap);
-		if (!p)
-			return -ENOMEM;
-		buf = p;
-		while ((n = read(fd, buf + len, cap - 1 - len)) < 0 &&
-		       errno == EINTR)
-			;
-		if (n < 0)
-			return -EBADMSG;
-		len += (size_t)n;
-	} while (len == cap - 1);
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 /*
- * Record file @key, read on first use (-EBADMSG when damaged). After a
- * sync began, or in memory only, a file not loaded yet holds nobody.
+ * Record file @key, read on first use (-EBADMSG when damaged) and, unless
+ * all are read (@keep false), kept open to be written back. After a sync
+ * began, or in memory only, a file not loaded yet holds nobody.
  */
-static int index_load(struct index *x, unsigned int key)
+static int index_load(struct index *x, unsigned int key, bool keep)
 {
 	struct index_file *f = &x->files[key];
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -1;
 	char name[8];
-	size_t len = 0;
-	int r;
+	struct stat st;
+	int r = 0;
 
 	if (f->loaded || x->fd < 0 || x->synced) {
 		f->loaded = true;
 		return 0;
 	}
 	snprintf(name, sizeof(name), "o-%03x", key);
-	fd = openat(x->fd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
-		return -errno;
-	if (fd >= 0) {
-		r = index_read_all(fd, &buf, &len);
-		if (r == 0)
-			r = rec_parse(buf, len, &f->f);
-		/* An owner in a file not of its ID is damage too. */
-		for (size_t i = 0; r == 0 && i < f->f.n; i++)
-			if (rec_key(f->f.o[i].id) != key)
-				r = -EBADMSG;
-		if (r < 0) {
-			rec_clear(&f->f);
-			return r;
-		}
+	f->fd = index_open_file(x->fd, name, false);
+	if (f->fd == -ENOENT)
+		f->fd = -1;
+	else if (f->fd < 0)
+		return f->fd;
+	if (f->fd >= 0 && fstat(f->fd, &st) == 0 &&
+	    st.st_size <= INDEX_FILE_MAX &&
+	    (buf = malloc((size_t)st.st_size + 1)) &&
+	    pread(f->fd, buf, (size_t)st.st_size, 0) == st.st_size) {
+		buf[st.st_size] = '\0';
+		f->disk_len = (size_t)st.st_size;
+		r = rec_parse(buf, f->disk_len, &f->f);
+	} else if (f->fd >= 0) {
+		r = -EBADMSG;
 	}
-	f->disk_len = len;
+	/* An owner in a file not of its ID is damage too. */
+	for (size_t i = 0; r == 0 && i < f->f.n; i++)
+		if (rec_key(f->f.o[i].id) != key)
+			r = -EBADMSG;
+	if (r < 0 || !keep) {
+		cleanup_closep(&f->fd);
+		f->fd = -1;
+	}
+	if (r < 0) {
+		rec_clear(&f->f);
+		return r;
+	}
 	f->loaded = true;
 	return 0;
 }
@@ -239,7 +238,7 @@ static struct rec_owner *index_owner(struct index *x, const char *id,
 {
 	unsigned int key = rec_key(id);
 	struct rec_owner *o;
-	int r = index_load(x, key);
+	int r = index_load(x, key, true);
 
 	if (r < 0) {
 		errno = -r;
@@ -270,7 +269,7 @@ int index_find(struct index *x, const char *id, const char *ifname,
 	unsigned int key = rec_key(id);
 	struct rec_file *f = &x->files[key].f;
 	size_t cap = 0;
-	int r = index_load(x, key);
+	int r = index_load(x, key, true);
 
 	*ret = NULL;
 	*ret_n = 0;
@@ -403,7 +402,7 @@ static void index_load_all(struct index *x)
 	while (d && (de = readdir(d))) {
 		int key = index_rec_key(de->d_name);
 
-		if (key >= 0 && index_load(x, (unsigned int)key) < 0) {
+		if (key >= 0 && index_load(x, (unsigned int)key, false) < 0) {
 			log_debug("brisk's index: %s is damaged", de->d_name);
 			x->files[key].loaded = x->files[key].dirty = true;
 		}
@@ -528,7 +527,6 @@ static int index_write_file(struct index *x, unsigned int key)
 {
 	struct index_file *f = &x->files[key];
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -1;
 	char name[8];
 	size_t len = 0;
 
@@ -541,11 +539,11 @@ static int index_write_file(struct index *x, unsigned int key)
 	buf = rec_format(&f->f, f->disk_len, &len);
 	if (!buf)
 		return -ENOMEM;
+	if (f->fd < 0)
+		f->fd = index_open_file(x->fd, name, true);
 	/* One pwrite: padded to the old size, so no truncation to crash in. */
-	fd = openat(x->fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len)
-		return fd < 0 ? -errno : -EIO;
+	if (f->fd < 0 || pwrite(f->fd, buf, len, 0) != (ssize_t)len)
+		return f->fd < 0 ? f->fd : -EIO;
 	f->disk_len = len;
 	return 0;
 }
@@ -648,8 +646,10 @@ void index_close(struct index *x, int storefd, bool store_changed)
 		index_write(x, storefd, store_changed);
 	if (x->has_names)
 		hdestroy_r(&x->names);
-	for (unsigned int k = 0; k < REC_FILES; k++)
+	for (unsigned int k = 0; k < REC_FILES; k++) {
 		rec_clear(&x->files[k].f);
+		cleanup_closep(&x->files[k].fd);
+	}
 	map_free(&x->map);
 	cleanup_closep(&x->hdrfd);
 	cleanup_closep(&x->fd);

@@ -51,6 +51,7 @@ static int map_load(struct map *m, struct map_chunk *c)
 		       O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (c->fd < 0)
 		return errno == ENOENT ? 0 : -errno;
+	/* A FIFO or a device here gives no 8 KiB (or only zeros: a hint). */
 	n = pread(c->fd, c->bits, MAP_BYTES, 0);
 	return n == MAP_BYTES ? 0 : -EBADMSG;
 }
@@ -196,7 +197,9 @@ static int map_write_one(struct map *m, struct map_chunk *c)
 	}
 	if (c->fd < 0) {
 		c->fd = openat(m->dirfd, name,
-			       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			       O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+				       O_CLOEXEC,
+			       0600);
 		c->lo = 0;
 		c->hi = MAP_WORDS;
 	}
@@ -205,8 +208,10 @@ static int map_write_one(struct map *m, struct map_chunk *c)
 	if (c->fd < 0)
 		return -errno;
 	n = pwrite(c->fd, (char *)c->bits + off, len, (off_t)off);
+	cleanup_closep(&c->fd);
+	c->fd = -1;
 	if (n != (ssize_t)len)
-		return n < 0 ? -errno : -EIO;
+		return -EIO;
 	c->lo = MAP_WORDS;
 	c->hi = 0;
 	return 0;

@@ -172,19 +172,39 @@ static int lease_flock_wait(struct lease_dir *d, int timeout_ms,
 	return -EAGAIN;
 }
 
+/* Code 5 unless @fd (the store's @name) is a regular file. */
+static int lease_check_file(struct lease_dir *d, int fd, const char *name,
+			    struct cni_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return cni_err_set(err, CNI_ERR_IO, errno, "cannot stat %s/%s",
+				   d->path, name);
+	if (!S_ISREG(st.st_mode))
+		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
+				   "%s/%s is not a regular file", d->path,
+				   name);
+	return 0;
+}
+
 int lease_lock(struct lease_dir *d, int timeout_ms, struct cni_err *err)
 {
 	int r;
 
 	if (d->lockfd >= 0)
 		return 0;
-	d->lockfd = openat(d->dirfd, "lock",
-			   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-			   LEASE_MODE);
+	/* O_NONBLOCK: a FIFO there must not hang us (flock ignores it). */
+	d->lockfd =
+		openat(d->dirfd, "lock",
+		       O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		       LEASE_MODE);
 	if (d->lockfd < 0)
 		return cni_err_set(err, CNI_ERR_IO, errno,
 				   "cannot open %s/lock", d->path);
-	r = lease_flock_wait(d, timeout_ms, err);
+	r = lease_check_file(d, d->lockfd, "lock", err);
+	if (r == 0)
+		r = lease_flock_wait(d, timeout_ms, err);
 	if (r < 0) {
 		close(d->lockfd);
 		d->lockfd = -1;
@@ -442,16 +462,25 @@ bool lease_name_canonical(const char *name, struct ipaddr *ret)
 }
 
 /* A hint only: a missing or garbled file just restarts the round robin. */
-void lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret)
+int lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret,
+		    struct cni_err *err)
 {
 	char name[64], buf[IPADDR_STRLEN + 16];
 	struct stat st;
 
 	ret->family = 0;
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	if (!lease_read(d, name, buf, sizeof(buf), &st) ||
-	    ipaddr_parse(buf, ret) < 0)
-		ret->family = 0;
+	if (lease_read(d, name, buf, sizeof(buf), &st)) {
+		if (ipaddr_parse(buf, ret) < 0)
+			ret->family = 0;
+		return 0;
+	}
+	/* ...but one that is no file could never be written back. */
+	if (lease_stat(d, name, &st) == 0 && !S_ISREG(st.st_mode))
+		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
+				   "%s/%s is not a regular file", d->path,
+				   name);
+	return 0;
 }
 
 /*
@@ -466,16 +495,21 @@ int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 	char name[64], buf[IPADDR_STRLEN];
 	size_t len = strlen(ipaddr_fmt(ip, buf));
 	struct stat st;
+	int r;
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	fd = openat(d->dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	fd = openat(d->dirfd, name,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 		    LEASE_MODE);
-	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len ||
-	    fstat(fd, &st) < 0 ||
-	    (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0))
-		return cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
-				   "cannot write %s/%s", d->path, name);
-	return 0;
+	r = fd < 0 ? cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s/%s",
+				 d->path, name) :
+		     lease_check_file(d, fd, name, err);
+	if (r == 0 &&
+	    (pwrite(fd, buf, len, 0) != (ssize_t)len || fstat(fd, &st) < 0 ||
+	     (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)))
+		r = cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
+				"cannot write %s/%s", d->path, name);
+	return r;
 }
 
 int lease_walk(struct lease_dir *d, lease_walk_fn fn, void *data,

@@ -367,9 +367,10 @@ void store_note(struct store *s, const char *id, const char *ifname,
 		index_note(s->x, id, ifname, note);
 }
 
-void store_last_reserved(struct store *s, int set, struct ipaddr *ret)
+int store_last_reserved(struct store *s, int set, struct ipaddr *ret,
+			struct cni_err *err)
 {
-	lease_last_read(&s->d, set, ret);
+	return lease_last_read(&s->d, set, ret, err);
 }
 
 int store_next_free(struct store *s, const struct ipaddr *lo,
