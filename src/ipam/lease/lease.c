@@ -495,21 +495,22 @@ int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 	char name[64], buf[IPADDR_STRLEN];
 	size_t len = strlen(ipaddr_fmt(ip, buf));
 	struct stat st;
-	int r;
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
 	fd = openat(d->dirfd, name,
 		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 		    LEASE_MODE);
-	r = fd < 0 ? cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s/%s",
-				 d->path, name) :
-		     lease_check_file(d, fd, name, err);
-	if (r == 0 &&
-	    (pwrite(fd, buf, len, 0) != (ssize_t)len || fstat(fd, &st) < 0 ||
-	     (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)))
-		r = cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
-				"cannot write %s/%s", d->path, name);
-	return r;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s/%s",
+				   d->path, name);
+	if (!S_ISREG(st.st_mode))
+		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
+				   "%s/%s is not a regular file", d->path, name);
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len ||
+	    (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0))
+		return cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
+				   "cannot write %s/%s", d->path, name);
+	return 0;
 }
 
 int lease_walk(struct lease_dir *d, lease_walk_fn fn, void *data,
