@@ -26,8 +26,10 @@
  * is the sentinel of N (in the first second of 1970, which no clock shows)
  * and its ctime, identity and the boot id are the header's: any create or
  * unlink in the store sets the mtime to "now", and files written in an
- * earlier boot may not have reached the disk. It knows nothing of lease
- * files: what it holds about one is what its caller told it.
+ * earlier boot may not have reached the disk. A crash at any point leaves
+ * it valid and exact, or stale: every file is replaced by one write, and
+ * the header is written last. It knows nothing of lease files: what it
+ * holds about one is what its caller told it.
  */
 struct index;
 

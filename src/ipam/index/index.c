@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +44,8 @@ struct index {
 	bool failed; /* something was not recorded: never commit */
 	char boot[INDEX_BOOT_LEN];
 	struct map map;
-	struct hsearch_data names; /* during a sync: lease name -> rec_lease */
-	bool has_names;
+	struct rec_lease **names; /* during a sync: every lease, by name */
+	size_t n_names;
 	struct index_file files[REC_FILES];
 };
 
@@ -413,41 +412,53 @@ static void index_load_all(struct index *x)
 	x->synced = true;
 }
 
+static int index_cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(struct rec_lease *const *)a)->name,
+		      (*(struct rec_lease *const *)b)->name);
+}
+
 int index_sync_begin(struct index *x)
 {
 	size_t n = 0;
-	ENTRY e, *found;
 
 	index_load_all(x);
 	for (unsigned int k = 0; k < REC_FILES; k++)
 		for (size_t i = 0; i < x->files[k].f.n; i++)
 			n += x->files[k].f.o[i].n;
-	if (!hcreate_r(n * 2 + 16, &x->names))
+	x->names = malloc((n + 1) * sizeof(*x->names));
+	if (!x->names)
 		return -ENOMEM;
-	x->has_names = true;
 	for (unsigned int k = 0; k < REC_FILES; k++) {
 		struct rec_file *f = &x->files[k].f;
 
 		for (size_t i = 0; i < f->n; i++)
 			for (size_t j = 0; j < f->o[i].n; j++) {
-				e.key = f->o[i].l[j].name;
-				e.data = &f->o[i].l[j];
 				f->o[i].l[j].seen = false;
-				if (!hsearch_r(e, ENTER, &found, &x->names))
-					return -ENOMEM;
+				x->names[x->n_names++] = &f->o[i].l[j];
 			}
 	}
+	qsort(x->names, x->n_names, sizeof(*x->names), index_cmp_name);
 	map_reset(&x->map);
 	return 0;
 }
 
 static struct rec_lease *index_sync_find(struct index *x, const char *name)
 {
-	ENTRY e = { .key = (char *)name }, *found = NULL;
+	size_t lo = 0, hi = x->n_names;
 
-	if (!x->has_names || !hsearch_r(e, FIND, &found, &x->names))
-		return NULL;
-	return found->data;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->names[mid]->name, name);
+
+		if (c == 0)
+			return x->names[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 bool index_sync_known(struct index *x, const char *name)
@@ -470,9 +481,9 @@ bool index_sync_keep(struct index *x, const char *name, const struct stat *st)
 void index_sync_end(struct index *x, bool ok)
 {
 	x->failed |= !ok;
-	if (x->has_names)
-		hdestroy_r(&x->names);
-	x->has_names = false;
+	free(x->names);
+	x->names = NULL;
+	x->n_names = 0;
 	for (unsigned int k = 0; k < REC_FILES; k++) {
 		struct rec_file *f = &x->files[k].f;
 
@@ -644,8 +655,7 @@ void index_close(struct index *x, int storefd, bool store_changed)
 		return;
 	if (x->fd >= 0)
 		index_write(x, storefd, store_changed);
-	if (x->has_names)
-		hdestroy_r(&x->names);
+	free(x->names);
 	for (unsigned int k = 0; k < REC_FILES; k++) {
 		rec_clear(&x->files[k].f);
 		cleanup_closep(&x->files[k].fd);
