@@ -15,6 +15,11 @@ RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux
 	valgrind clang containernetworking-plugins
 )
+# The tests that run brisk under real runtimes (podman's CNI backend, ctr)
+# with runc and a busybox root filesystem.
+RUNTIME_PKGS=(podman containerd runc busybox-static)
+# scripts/install-node.sh --from-api, and reading conf/kubernetes/*.yaml.
+K8S_PKGS=(curl yq)
 LINT_PKGS=(clang-format cppcheck)
 BENCH_PKGS=(perl strace)
 # Installed only when the archive has them (the fuzzer runtime's name
@@ -44,7 +49,7 @@ has_candidate()
 }
 
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LINT_PKGS[@]}" \
+for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${K8S_PKGS[@]}" "${LINT_PKGS[@]}" \
 	"${BENCH_PKGS[@]}" "${OPTIONAL_PKGS[@]}"; do
 	is_installed "$p" || missing+=("$p")
 done

@@ -30,6 +30,8 @@ RC=""
 LAST_CMD=""
 # The case being run, for tests made of many (shown by fail).
 CASE=""
+# Commands the cleanup runs first, newest first (see at_exit).
+AT_EXIT=()
 
 # Defaults for mkconf; a test may change them after setup.
 NET_NAME=bkinet
@@ -79,11 +81,22 @@ pass()
 
 # ---------------------------------------------------------------- set-up
 
+# at_exit COMMAND: have the cleanup run COMMAND (a string, eval'ed) before
+# it deletes the namespaces and the temporary directory; for what a test
+# started that outlives a namespace (a daemon, a mount namespace).
+at_exit()
+{
+	AT_EXIT+=("$1")
+}
+
 _cleanup()
 {
-	local rc=$? ns
+	local rc=$? ns i
 
 	trap - EXIT INT TERM
+	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
+		eval "${AT_EXIT[i]}"
+	done
 	if [ -n "$PFX" ]; then
 		for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 			case "$ns" in
