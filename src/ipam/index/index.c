@@ -46,7 +46,7 @@ struct index {
 	struct map map;
 	struct rec_lease **names; /* during a sync: every lease, by name */
 	size_t n_names;
-	struct index_file files[REC_FILES];
+	struct index_file *files[REC_FILES]; /* NULL until used */
 };
 
 /* The boot id, or "": without it a reboot (and its lost writes) is unseen. */
@@ -149,8 +149,6 @@ struct index *index_open(int datafd, const char *net, int storefd)
 	if (!x)
 		return NULL;
 	x->fd = x->hdrfd = x->map.dirfd = -1;
-	for (unsigned int k = 0; k < REC_FILES; k++)
-		x->files[k].fd = -1;
 	index_read_boot(x->boot);
 	if (!x->boot[0])
 		return x;
@@ -188,12 +186,18 @@ const char *index_boot(const struct index *x)
  */
 static int index_load(struct index *x, unsigned int key, bool keep)
 {
-	struct index_file *f = &x->files[key];
+	struct index_file *f = x->files[key];
 	_cleanup_free_ char *buf = NULL;
 	char name[8];
 	struct stat st;
 	int r = 0;
 
+	if (!f) {
+		f = x->files[key] = calloc(1, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		f->fd = -1;
+	}
 	if (f->loaded || x->fd < 0 || x->synced) {
 		f->loaded = true;
 		return 0;
@@ -243,7 +247,7 @@ static struct rec_owner *index_owner(struct index *x, const char *id,
 		errno = -r;
 		return NULL;
 	}
-	o = rec_owner(&x->files[key].f, id, ifname, is_old, create);
+	o = rec_owner(&x->files[key]->f, id, ifname, is_old, create);
 	if (!o)
 		errno = create ? ENOMEM : ENOENT;
 	return o;
@@ -266,9 +270,9 @@ int index_find(struct index *x, const char *id, const char *ifname,
 	       struct index_hit **ret, size_t *ret_n)
 {
 	unsigned int key = rec_key(id);
-	struct rec_file *f = &x->files[key].f;
 	size_t cap = 0;
 	int r = index_load(x, key, true);
+	struct rec_file *f = r == 0 ? &x->files[key]->f : NULL;
 
 	*ret = NULL;
 	*ret_n = 0;
@@ -308,7 +312,7 @@ int index_put(struct index *x, const char *id, const char *ifname, bool is_old,
 	l->nsec = (int64_t)st->st_mtim.tv_nsec;
 	l->size = (int64_t)st->st_size;
 	l->attested = false;
-	x->files[rec_key(id)].dirty = true;
+	x->files[rec_key(id)]->dirty = true;
 	return 0;
 }
 
@@ -316,7 +320,7 @@ int index_del(struct index *x, const char *id, const char *ifname, bool is_old,
 	      const char *name)
 {
 	struct rec_owner *o = index_owner(x, id, ifname, is_old, false);
-	struct index_file *f = &x->files[rec_key(id)];
+	struct index_file *f = x->files[rec_key(id)];
 
 	if (!o)
 		return index_fail(x, -errno);
@@ -343,7 +347,7 @@ int index_note(struct index *x, const char *id, const char *ifname,
 	/* The note describes these very files, as they are now. */
 	for (size_t i = 0; i < o->n; i++)
 		o->l[i].attested = true;
-	x->files[rec_key(id)].dirty = true;
+	x->files[rec_key(id)]->dirty = true;
 	return 0;
 }
 
@@ -401,9 +405,10 @@ static void index_load_all(struct index *x)
 	while (d && (de = readdir(d))) {
 		int key = index_rec_key(de->d_name);
 
-		if (key >= 0 && index_load(x, (unsigned int)key, false) < 0) {
+		if (key >= 0 && index_load(x, (unsigned int)key, false) < 0 &&
+		    x->files[key]) {
 			log_debug("brisk's index: %s is damaged", de->d_name);
-			x->files[key].loaded = x->files[key].dirty = true;
+			x->files[key]->loaded = x->files[key]->dirty = true;
 		}
 	}
 	if (d)
@@ -424,15 +429,15 @@ int index_sync_begin(struct index *x)
 
 	index_load_all(x);
 	for (unsigned int k = 0; k < REC_FILES; k++)
-		for (size_t i = 0; i < x->files[k].f.n; i++)
-			n += x->files[k].f.o[i].n;
+		for (size_t i = 0; x->files[k] && i < x->files[k]->f.n; i++)
+			n += x->files[k]->f.o[i].n;
 	x->names = malloc((n + 1) * sizeof(*x->names));
 	if (!x->names)
 		return -ENOMEM;
 	for (unsigned int k = 0; k < REC_FILES; k++) {
-		struct rec_file *f = &x->files[k].f;
+		struct rec_file *f = x->files[k] ? &x->files[k]->f : NULL;
 
-		for (size_t i = 0; i < f->n; i++)
+		for (size_t i = 0; f && i < f->n; i++)
 			for (size_t j = 0; j < f->o[i].n; j++) {
 				f->o[i].l[j].seen = false;
 				x->names[x->n_names++] = &f->o[i].l[j];
@@ -485,19 +490,20 @@ void index_sync_end(struct index *x, bool ok)
 	x->names = NULL;
 	x->n_names = 0;
 	for (unsigned int k = 0; k < REC_FILES; k++) {
-		struct rec_file *f = &x->files[k].f;
+		struct rec_file *f = x->files[k] ? &x->files[k]->f : NULL;
 
-		for (size_t i = 0; i < f->n; i++) {
+		for (size_t i = 0; f && i < f->n; i++) {
 			struct rec_owner *o = &f->o[i];
 			size_t kept = 0;
 
 			for (size_t j = 0; j < o->n; j++)
 				if (o->l[j].seen)
 					o->l[kept++] = o->l[j];
-			x->files[k].dirty |= kept != o->n;
+			x->files[k]->dirty |= kept != o->n;
 			o->n = kept;
 		}
-		rec_prune(f);
+		if (f)
+			rec_prune(f);
 	}
 	if (x->fd >= 0 && ok)
 		x->state = INDEX_VALID;
@@ -510,9 +516,9 @@ int index_walk(struct index *x, index_walk_fn fn, void *data)
 	int r = 0;
 
 	for (unsigned int k = 0; r >= 0 && k < REC_FILES; k++) {
-		struct rec_file *f = &x->files[k].f;
+		struct rec_file *f = x->files[k] ? &x->files[k]->f : NULL;
 
-		for (size_t i = 0; r >= 0 && i < f->n; i++) {
+		for (size_t i = 0; f && r >= 0 && i < f->n; i++) {
 			struct rec_owner *o = &f->o[i];
 
 			if (o->n > cap) {
@@ -536,7 +542,7 @@ int index_walk(struct index *x, index_walk_fn fn, void *data)
 
 static int index_write_file(struct index *x, unsigned int key)
 {
-	struct index_file *f = &x->files[key];
+	struct index_file *f = x->files[key];
 	_cleanup_free_ char *buf = NULL;
 	char name[8];
 	size_t len = 0;
@@ -587,7 +593,8 @@ static void index_prune(struct index *x)
 
 		if (strcmp(n, "ids") == 0 || strcmp(n, "map") == 0)
 			index_remove_dir(x, n);
-		else if ((is_rec && (key < 0 || x->files[key].f.n == 0)) ||
+		else if ((is_rec && (key < 0 || !x->files[key] ||
+				     x->files[key]->f.n == 0)) ||
 			 (map_owns(&x->map, n, &keep) && !keep))
 			unlinkat(x->fd, n, 0);
 	}
@@ -635,7 +642,7 @@ static void index_write(struct index *x, int storefd, bool store_changed)
 	int r = 0;
 
 	for (unsigned int k = 0; k < REC_FILES; k++)
-		if (x->files[k].dirty)
+		if (x->files[k] && x->files[k]->dirty)
 			r = index_write_file(x, k) ?: r;
 	r = map_write(&x->map) ?: r;
 	if (x->synced)
@@ -657,8 +664,11 @@ void index_close(struct index *x, int storefd, bool store_changed)
 		index_write(x, storefd, store_changed);
 	free(x->names);
 	for (unsigned int k = 0; k < REC_FILES; k++) {
-		rec_clear(&x->files[k].f);
-		cleanup_closep(&x->files[k].fd);
+		if (!x->files[k])
+			continue;
+		rec_clear(&x->files[k]->f);
+		cleanup_closep(&x->files[k]->fd);
+		free(x->files[k]);
 	}
 	map_free(&x->map);
 	cleanup_closep(&x->hdrfd);
