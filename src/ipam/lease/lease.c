@@ -505,7 +505,8 @@ int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 				   d->path, name);
 	if (!S_ISREG(st.st_mode))
 		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is not a regular file", d->path, name);
+				   "%s/%s is not a regular file", d->path,
+				   name);
 	if (pwrite(fd, buf, len, 0) != (ssize_t)len ||
 	    (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0))
 		return cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
