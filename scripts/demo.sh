@@ -134,8 +134,10 @@ cat >"$CONF" <<EOF
 }
 EOF
 
-step "network config"
+step "network config, checked as ADD will check it (brisk validate)"
 jq . "$CONF"
+run ip netns exec "$HOST" "$SRC/$BUILD_DIR/brisk" validate "$CONF" >/dev/null
+echo "valid"
 
 step "ADD"
 brisk ADD "$CONF"
@@ -164,6 +166,9 @@ for f in "$DATADIR/$NETWORK"/[0-9a-f]*; do
 		printf '  %s holds: %s\n' "$(basename "$f")" "$(tr '\r\n' '  ' <"$f")"
 	fi
 done
+
+step "who holds which address (brisk leases)"
+run ip netns exec "$HOST" "$SRC/$BUILD_DIR/brisk" leases --data-dir "$DATADIR"
 
 step "CHECK (with the ADD result as prevResult)"
 jq --slurpfile prev "$WORK/result.json" '. + { prevResult: $prev[0] }' \

@@ -10,10 +10,12 @@ set -euo pipefail
 BUILD_PKGS=(
 	meson ninja-build gcc pkg-config
 	libmnl-dev libjansson-dev libcmocka-dev libnftnl-dev
+	scdoc
 )
 RUN_PKGS=(
 	iproute2 jq nftables iputils-ping procps time util-linux
 	valgrind clang containernetworking-plugins
+	iptables radvd socat
 )
 # The tests that run brisk under real runtimes (podman's CNI backend, ctr)
 # with runc and a busybox root filesystem.

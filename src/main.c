@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/cli.h"
 #include "brisk/cmd.h"
 #include "brisk/log.h"
 #include "brisk/result.h"
-#include "brisk/version.h"
 
 static int print_json(json_t *j)
 {
@@ -58,24 +58,20 @@ static void main_seed_json(void)
 		json_object_seed(seed);
 }
 
-static void print_about(void)
-{
-	fprintf(stderr,
-		"brisk %s: CNI bridge plugin with built-in host-local IPAM\n"
-		"CNI protocol versions: %s\n",
-		BRISK_VERSION, cni_ver_list_json());
-}
-
 int main(int argc, char **argv)
 {
 	struct cni_err err = { 0 };
 	_cleanup_free_ char *buf = NULL;
+	struct call_log cl;
 	json_t *out = NULL;
 	struct cni_env env;
 	char ver[16] = "";
 	size_t len = 0;
 	int r;
 
+	/* First: the stderr level for any warning, then the call's clock. */
+	log_init_from_env();
+	call_log_begin(&cl);
 	/*
 	 * A runtime that gives up (SIGTERM, SIGINT, a closed pipe) must not
 	 * kill us halfway through a lease write or an ADD: the call is short,
@@ -84,25 +80,25 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	main_block_signals();
 	main_seed_json();
-	log_init_from_env();
-	/* The operator's commands; a runtime never passes arguments. */
-	if (argc > 1 && strcmp(argv[1], "gc") == 0)
-		return cli_gc_main(argc - 1, argv + 1);
 	r = cni_env_read(&env, &err);
-	if (r == 0 && env.cmd == CNI_CMD_NONE) {
-		print_about();
-		return 0;
-	}
+	/* Only CNI_COMMAND makes a CNI call; without it brisk is a tool. */
+	if (r == 0 && env.cmd == CNI_CMD_NONE)
+		return cli_main(argc, argv);
+	if (r < 0)
+		call_log_early_failure(&cl);
 	if (r == 0)
 		r = cni_read_all(STDIN_FILENO, &buf, &len, &err);
 	if (r == 0)
-		r = plugin_run(&env, buf, len, &out, ver, sizeof(ver), &err);
+		r = plugin_run(&env, buf, len, &out, ver, sizeof(ver), &cl,
+			       &err);
 	if (r < 0) {
 		json_decref(out);
-		return print_error(&err, ver);
+		print_error(&err, ver);
+	} else if (out && print_json(out) < 0) {
+		r = cni_err_set(&err, CNI_ERR_IO, EIO,
+				"cannot write the result");
 	}
-	if (out && print_json(out) < 0)
-		r = -EIO;
 	json_decref(out);
+	call_log_end(&cl, &env, r, &err);
 	return r < 0 ? 1 : 0;
 }

@@ -29,4 +29,12 @@ int addr_del(struct netlink *nl, int ifindex, const struct ipnet *a,
 int addr_list(struct netlink *nl, int ifindex, int family, struct ipnet *ret,
 	      size_t max, size_t *ret_n, struct cni_err *err);
 
+/*
+ * Where duplicate address detection stands on @ifindex's IPv6 addresses:
+ * how many are still tentative, and the first whose DAD failed (family 0
+ * when none did).
+ */
+int addr_dad_state(struct netlink *nl, int ifindex, int *ret_tentative,
+		   struct ipnet *ret_failed, struct cni_err *err);
+
 #endif

@@ -47,9 +47,13 @@ void attach_random_mac(uint8_t mac[6]);
 int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 			 struct cni_err *err);
 
-/* Release the attachment's addresses: the built-in store or the plugin. */
+/*
+ * Release the attachment's addresses: the built-in store (what it freed in
+ * @ret, which may be NULL; see ipam.h) or the plugin.
+ */
+struct ipam_freed;
 int attach_ipam_del(const struct cni_env *env, struct netconf *c,
-		    struct cni_err *err);
+		    struct ipam_freed *ret, struct cni_err *err);
 
 /*
  * Decode the config's prevResult into @ret (initialised by the caller,
@@ -58,8 +62,11 @@ int attach_ipam_del(const struct cni_env *env, struct netconf *c,
 int attach_prev_result(struct netconf *c, struct result *ret,
 		       struct cni_err *err);
 
-/* Verify that @pr's addresses are still leased to this attachment. */
+/*
+ * Verify that @pr's addresses of interface @idx (those without an index
+ * too; every one when @idx is -1) are still leased to this attachment.
+ */
 int attach_ipam_check(const struct cni_env *env, struct netconf *c,
-		      const struct result *pr, struct cni_err *err);
+		      const struct result *pr, int idx, struct cni_err *err);
 
 #endif

@@ -36,9 +36,20 @@ int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
 		  const char *ifname, const char *netns, struct ipam_lease *ret,
 		  size_t *ret_n, struct cni_err *err);
 
-/* Release every lease of id/ifname in @network; absence is success. */
+/* The addresses one release freed (the first IPAM_FREED_MAX of them). */
+#define IPAM_FREED_MAX 16
+struct ipam_freed {
+	size_t n;
+	struct ipaddr ip[IPAM_FREED_MAX];
+};
+
+/*
+ * Release every lease of id/ifname in @network; absence is success. What
+ * was freed is in @ret (may be NULL).
+ */
 int ipam_release(const struct ipamconf *c, const char *network, const char *id,
-		 const char *ifname, struct cni_err *err);
+		 const char *ifname, struct ipam_freed *ret,
+		 struct cni_err *err);
 
 /*
  * Verify that each of @ips is leased to id/ifname. Code 999 naming the

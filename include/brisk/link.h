@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "brisk/bridge_port.h"
 #include "brisk/err.h"
 #include "brisk/netlink.h"
 
@@ -18,12 +19,14 @@ struct link_info {
 	char name[IFNAMSIZ];
 	char kind[16]; /* "bridge", "veth", ... ; "" for plain devices */
 	uint8_t mac[6];
+	struct bport_info
+		port; /* port flags of a bridge port, a bridge's VLAN settings */
 };
 
 struct veth_spec {
 	const char *host_name;
 	const char *peer_name; /* created directly inside peer_nsfd */
-	int peer_nsfd;
+	int peer_nsfd; /* -1: next to the host end */
 	int mtu; /* 0: default */
 	int master; /* bridge ifindex for the host end */
 	uint8_t host_mac[6];
@@ -36,17 +39,30 @@ struct veth_spec {
  */
 int link_get(struct netlink *nl, const char *name, int ifindex,
 	     struct link_info *ret, struct cni_err *err);
-/* Create a bridge, up, with a fixed MAC. -EEXIST (err unset) if it exists. */
+/*
+ * Create a bridge with a fixed MAC, still down (the caller sets it up once
+ * its sysctls are set), filtering VLANs with @vlan_filtering. -EEXIST (err
+ * unset) if it exists.
+ */
 int link_bridge_create(struct netlink *nl, const char *name, int mtu,
-		       const uint8_t mac[6], bool promisc, struct cni_err *err);
+		       const uint8_t mac[6], bool promisc, bool vlan_filtering,
+		       struct cni_err *err);
 /*
  * Create a veth pair in one request: the host end attached to its bridge
- * and up, the peer created straight inside its namespace, still down (the
- * kernel cannot open a veth before its pair is complete).
+ * and up, the peer created straight inside its namespace (or next to the
+ * host end), still down (the kernel cannot open a veth before its pair is
+ * complete).
  * -EEXIST (err unset) when a name is taken.
  */
 int link_veth_create(struct netlink *nl, const struct veth_spec *v,
 		     struct cni_err *err);
+/* The requests of the two functions above, appended to @b: -ENOBUFS when full. */
+int link_put_bridge(struct netlink *nl, struct netlink_batch *b,
+		    const char *name, int mtu, const uint8_t mac[6],
+		    bool promisc, bool vlan_filtering);
+int link_put_veth(struct netlink *nl, struct netlink_batch *b,
+		  const struct veth_spec *v);
+
 /* Delete by name; a missing link is success with *ret_deleted false. */
 int link_del(struct netlink *nl, const char *name, bool *ret_deleted,
 	     struct cni_err *err);
@@ -56,9 +72,6 @@ int link_set_flags(struct netlink *nl, int ifindex, unsigned int flags,
 /* Append the same change to a batch. -ENOBUFS when it is full. */
 int link_put_flags(struct netlink *nl, struct netlink_batch *b, int ifindex,
 		   unsigned int flags, unsigned int change);
-/* Set a bridge port's hairpin mode. */
-int link_set_hairpin(struct netlink *nl, int ifindex, bool on,
-		     struct cni_err *err);
 
 /* "aa:bb:cc:dd:ee:ff" into @buf (18 bytes); parse the same. */
 void link_mac_fmt(const uint8_t mac[6], char *buf);

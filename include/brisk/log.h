@@ -4,7 +4,11 @@
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
-/* Set the level from BRISK_LOG (err|warn|info|debug); default warn. */
+/*
+ * Set the stderr level from BRISK_LOG: a bare err|warn|info|debug (or
+ * stderr=LEVEL) among its comma-separated items; default warn. The
+ * logFile=, logLevel= and logMaxSize= items are the call log's.
+ */
 void log_init_from_env(void);
 void log_set_level(enum log_level lvl);
 /* Write one line to stderr, prefixed with "brisk: ". Never touches stdout. */

@@ -6,7 +6,9 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "brisk/calllog.h"
 #include "brisk/err.h"
 #include "brisk/ipnet.h"
 #include "brisk/range.h"
@@ -18,6 +20,9 @@
 #define IPAM_MAX_REQ_IPS 8
 
 #define IPAM_DEFAULT_DATA_DIR "/var/lib/cni/networks"
+
+#define VLAN_ID_MAX 4094
+#define VLAN_BITMAP_WORDS ((VLAN_ID_MAX + 64) / 64)
 
 enum ipam_kind {
 	IPAM_NONE, /* "ipam": {} or absent: layer 2 only */
@@ -56,9 +61,14 @@ struct netconf {
 	bool mac_spoofchk;
 	bool disable_container_iface;
 	int mtu; /* 0: kernel default */
-	int vlan;
+	bool port_isolation; /* the host port gets the bridge's isolated flag */
+	int vlan; /* 0: none; else the port's PVID, untagged */
+	bool has_vlan_trunk; /* "vlanTrunk" given, even empty */
+	bool preserve_default_vlan;
+	uint64_t vlan_trunk[VLAN_BITMAP_WORDS]; /* tagged VLANs, by bit */
 	char mac[18]; /* requested container MAC, "" for random */
 	struct ipamconf ipam;
+	struct calllog_conf log; /* logFile, logLevel, logMaxSize */
 	json_t *dns; /* borrowed from raw, may be NULL */
 	json_t *prev_result; /* borrowed from raw, may be NULL */
 	json_t *raw; /* the whole document; owned */
@@ -68,7 +78,9 @@ struct netconf {
  * Parse and validate a network config. @cni_args is CNI_ARGS (may be NULL)
  * for IP= and MAC=. Malformed JSON is code 6; wrong types and bad values
  * are code 7 naming the key; an unsupported cniVersion is code 1.
- * On success the caller owns @ret and frees it with netconf_free.
+ * On success the caller owns @ret and frees it with netconf_free. The call
+ * log's keys are read first and @ret->log is kept when a later key fails,
+ * so that a rejected call can still be logged.
  */
 int netconf_parse(const char *buf, size_t len, const char *cni_args,
 		  struct netconf *ret, struct cni_err *err);
@@ -77,6 +89,54 @@ void netconf_free(struct netconf *c);
 /* Parse only the "ipam" object of @root into @ret (used by IPAM-only mode). */
 int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 		   struct cni_err *err);
+
+/* True when VLAN id @vid is one of the trunk's. */
+static inline bool netconf_trunk_has(const struct netconf *c, int vid)
+{
+	return vid > 0 && vid <= VLAN_ID_MAX &&
+	       (c->vlan_trunk[vid / 64] >> (vid % 64) & 1);
+}
+
+/* As the reference: a new bridge filters VLANs when any VLAN key is set. */
+static inline bool netconf_vlan_filtering(const struct netconf *c)
+{
+	return c->vlan != 0 || c->has_vlan_trunk;
+}
+
+/* host-local's rule: before 0.3.0, one range set per family. Code 7. */
+int ipamconf_check_version(const struct ipamconf *c, enum cni_ver ver,
+			   struct cni_err *err);
+
+/*
+ * The parser's table of keys (src/config/keys.c): every key brisk reads,
+ * as a path ("ipam.dataDir"; "[]" stands for each array level), its JSON
+ * type ("string", "bool", "int", "object", "array") and its default as
+ * JSON text (NULL when it has none, is required, or is computed).
+ */
+struct netconf_key {
+	const char *path;
+	const char *type;
+	const char *dflt;
+};
+
+extern const struct netconf_key netconf_keys[];
+extern const size_t netconf_n_keys;
+
+/*
+ * The config as brisk will use it (for `brisk validate`): a copy of
+ * @c->raw whose keys brisk reads hold the values it will use, defaults
+ * included; the bridge's keys only when @is_main (brisk is the main
+ * plugin, not another plugin's IPAM). Other keys pass through. Caller owns
+ * *ret. 0 or -ENOMEM.
+ */
+int netconf_normalize(const struct netconf *c, bool is_main, json_t **ret);
+
+/*
+ * Best effort, for logging a call rejected before its config was parsed:
+ * the call log's keys and the network name ("" unless valid) of a document.
+ */
+void netconf_peek_log(const char *buf, size_t len, struct calllog_conf *ret,
+		      char *ret_name, size_t name_len);
 
 /* Best effort: the cniVersion string of a document, for error replies. */
 void netconf_peek_version(const char *buf, size_t len, char *ret, size_t n);

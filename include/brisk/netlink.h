@@ -49,9 +49,6 @@ void netlink_batch_init(struct netlink_batch *b);
  */
 struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 				   uint16_t type, uint16_t flags);
-/* A new batch of one request, started as by netlink_batch_add. */
-struct nlmsghdr *netlink_batch_one(struct netlink *nl, struct netlink_batch *b,
-				   uint16_t type, uint16_t flags);
 /*
  * Close the message being built. False when the batch went past
  * NETLINK_BATCH_SIZE (it is then not to be sent).
@@ -63,6 +60,16 @@ bool netlink_batch_close(struct netlink_batch *b);
  */
 int netlink_batch_run(struct netlink *nl, struct netlink_batch *b,
 		      netlink_cb cb, void *data, struct netlink_ack *ack);
+/*
+ * netlink_batch_run as one step of a call, the set-up of every request of
+ * link.c and addr.c: 0 on success; a failure whose errno is in @quiet (a
+ * 0-terminated list, or NULL) is returned as it is with @err untouched (the
+ * caller's "exists" or "not there"); any other fills @err as
+ * netlink_ack_err does with @what.
+ */
+int netlink_run(struct netlink *nl, struct netlink_batch *b, netlink_cb cb,
+		void *data, const int *quiet, const char *what,
+		struct cni_err *err);
 /* Send one dump request built in @nlh; @cb sees every reply message. */
 int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,
 		 void *data, struct netlink_ack *ack);

@@ -6,6 +6,7 @@
 
 #include "brisk/err.h"
 #include "brisk/netlink.h"
+#include "brisk/sysctl.h"
 
 /*
  * Open @path as a network namespace (O_CLOEXEC). A missing path returns
@@ -19,5 +20,12 @@ int netns_open(const char *path, int *ret_fd, struct cni_err *err);
  * come back to the caller's namespace at once.
  */
 int netns_netlink_open(int nsfd, struct netlink *ret, struct cni_err *err);
+
+/*
+ * Apply sysctls (see sysctl_apply) inside namespace @nsfd: enter, write,
+ * and come back to the caller's namespace at once.
+ */
+int netns_sysctl_apply(int nsfd, const struct sysctl_set *s, size_t n,
+		       struct cni_err *err);
 
 #endif

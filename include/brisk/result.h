@@ -9,8 +9,8 @@
 #include "brisk/ipnet.h"
 #include "brisk/version.h"
 
-#define RESULT_MAX_IFACES 8
-#define RESULT_MAX_IPS 16
+#define RESULT_MAX_IFACES 16
+#define RESULT_MAX_IPS 32
 
 struct result_iface {
 	char name[IFNAMSIZ];
@@ -44,6 +44,14 @@ void result_init(struct result *r);
 void result_clear(struct result *r);
 /* Append a route (copied). 0 or -ENOMEM. */
 int result_add_route(struct result *r, const struct iproute *rt);
+
+/*
+ * The dns of a chained result: @first's (an earlier plugin's), with what
+ * @second adds: nameservers, search and options not already there, and
+ * its domain when @first has none. Either may be NULL. Returns a new
+ * reference (NULL when both are NULL, or on allocation failure).
+ */
+json_t *result_dns_merge(json_t *first, json_t *second);
 
 /*
  * Encode @r for @ver: ip4/ip6 for 0.1.0 and 0.2.0, ips[].version for

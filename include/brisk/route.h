@@ -12,8 +12,8 @@
 int route_put_add(struct netlink *nl, struct netlink_batch *b, int ifindex,
 		  const struct iproute *rt);
 /*
- * List the routes (main table unless @table is set, unicast) that leave
- * through @ifindex. Up to @max into @ret; *ret_n is the count stored.
+ * List the routes (main table unless @table is set, every table when it
+ * is negative; unicast) that leave through @ifindex (0: any interface). Up to @max into @ret; *ret_n is the count stored.
  */
 int route_list(struct netlink *nl, int ifindex, int family, int table,
 	       struct iproute *ret, size_t max, size_t *ret_n,

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "brisk/err.h"
 #include "brisk/index.h"
@@ -68,9 +69,13 @@ int store_check(struct store *s, const char *id, const char *ifname,
 int store_reserve(struct store *s, const struct ipaddr *ip, const char *id,
 		  const char *ifname, int set, bool *ret_ok,
 		  struct cni_err *err);
-/* Release every lease of id/ifname (as host-local: the ID-only ones only
- * when no other matched); absence is success. */
+/*
+ * Release every lease of id/ifname (as host-local: the ID-only ones only
+ * when no other matched); absence is success. *ret_n counts the leases
+ * removed, the first @max of which are in @ret.
+ */
 int store_release(struct store *s, const char *id, const char *ifname,
+		  struct ipaddr *ret, size_t max, size_t *ret_n,
 		  struct cni_err *err);
 /* Release the lease of @ip, whoever holds it; absence is success. */
 int store_release_ip(struct store *s, const struct ipaddr *ip,
@@ -104,6 +109,7 @@ struct store_lease {
 	const char *id;
 	const char *ifname; /* "" for an ID-only lease */
 	const char *note; /* the note kept for this very file, or NULL */
+	int64_t mtime; /* the lease file's, in seconds */
 };
 
 typedef int (*store_list_fn)(const struct store_lease *l, void *data,

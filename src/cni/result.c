@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,57 @@ int result_add_route(struct result *r, const struct iproute *rt)
 	routes[r->n_routes++] = *rt;
 	r->routes = routes;
 	return 0;
+}
+
+/* Append to list @key of @out the strings of @add's that it lacks. */
+static int dns_merge_list(json_t *out, json_t *add, const char *key)
+{
+	json_t *src = json_object_get(add, key), *dst, *v, *w;
+	size_t i, j;
+
+	if (!json_is_array(src))
+		return 0;
+	dst = json_object_get(out, key);
+	if (!json_is_array(dst)) {
+		dst = json_array();
+		if (json_object_set_new(out, key, dst) < 0)
+			return -1;
+	}
+	json_array_foreach(src, i, v) {
+		bool seen = false;
+
+		json_array_foreach(dst, j, w)
+			seen = seen || json_equal(v, w);
+		if (!seen && json_array_append(dst, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+json_t *result_dns_merge(json_t *first, json_t *second)
+{
+	static const char *const lists[] = { "nameservers", "search",
+					     "options" };
+	json_t *out, *dom;
+
+	if (!first || !second)
+		return json_deep_copy(first ? first : second);
+	out = json_deep_copy(first);
+	if (!out)
+		return NULL;
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+		if (dns_merge_list(out, second, lists[k]) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	dom = json_object_get(second, "domain");
+	if (!json_object_get(out, "domain") && dom &&
+	    json_object_set(out, "domain", dom) < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }
 
 static json_t *enc_addr(const struct ipaddr *a)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,15 +50,15 @@ static int parse_range(json_t *obj, const char *ctx, struct ipam_range *ret,
 	return r;
 }
 
-static int parse_rangeset(json_t *arr, size_t si, struct ipam_rangeset *ret,
-			  struct cni_err *err)
+static int parse_rangeset(json_t *arr, const char *key, size_t si,
+			  struct ipam_rangeset *ret, struct cni_err *err)
 {
 	char ctx[64];
 	size_t i;
 	json_t *v;
 	int r;
 
-	snprintf(ctx, sizeof(ctx), "ipam.ranges[%zu]", si);
+	snprintf(ctx, sizeof(ctx), "%s[%zu]", key, si);
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "%s: expected a non-empty array", ctx);
@@ -84,34 +85,71 @@ static int parse_legacy_range(json_t *ipam, struct ipamconf *c,
 
 	if (!json_object_get(ipam, "subnet"))
 		return 0;
-	r = parse_range(ipam, "ipam", &c->sets[0].r[0], err);
+	if (c->n_sets >= IPAM_MAX_SETS)
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, E2BIG,
+			"ipam.subnet: more than %d range sets in all",
+			IPAM_MAX_SETS);
+	r = parse_range(ipam, "ipam", &c->sets[c->n_sets].r[0], err);
 	if (r < 0)
 		return r;
-	c->sets[0].n = 1;
-	c->n_sets = 1;
+	c->sets[c->n_sets].n = 1;
+	c->n_sets++;
 	return 0;
 }
 
-static int parse_ranges(json_t *ipam, struct ipamconf *c, struct cni_err *err)
+/* Append the range sets of array @ranges (named @key) to c->sets. */
+static int parse_rangesets(json_t *ranges, const char *key, struct ipamconf *c,
+			   struct cni_err *err)
 {
-	json_t *ranges = NULL, *v;
+	json_t *v;
 	size_t i;
 	int r;
 
-	r = parse_legacy_range(ipam, c, err);
-	r = r ?: jget_arr(ipam, "ipam", "ranges", &ranges, err);
-	if (r < 0)
-		return r;
-	if (ranges && c->n_sets + json_array_size(ranges) > IPAM_MAX_SETS)
+	if (c->n_sets + json_array_size(ranges) > IPAM_MAX_SETS)
 		return cni_err_set(err, CNI_ERR_CONFIG, E2BIG,
-				   "ipam.ranges: more than %d range sets",
+				   "%s: more than %d range sets in all", key,
 				   IPAM_MAX_SETS);
 	json_array_foreach(ranges, i, v) {
-		r = parse_rangeset(v, i, &c->sets[c->n_sets], err);
+		r = parse_rangeset(v, key, i, &c->sets[c->n_sets], err);
 		if (r < 0)
 			return r;
 		c->n_sets++;
 	}
+	return 0;
+}
+
+/*
+ * As host-local orders them, which numbers each set's last_reserved_ip.N:
+ * runtimeConfig.ipRanges (the "ipRanges" capability) first, then the
+ * legacy single range, then ipam.ranges.
+ */
+static int parse_ip_ranges(json_t *root, struct ipamconf *c,
+			   struct cni_err *err)
+{
+	json_t *rc = NULL, *ranges = NULL;
+	int r;
+
+	r = jget_obj(root, "", "runtimeConfig", &rc, err);
+	if (r == 0 && rc)
+		r = jget_arr(rc, "runtimeConfig", "ipRanges", &ranges, err);
+	if (r == 0 && ranges)
+		r = parse_rangesets(ranges, "runtimeConfig.ipRanges", c, err);
+	return r;
+}
+
+static int parse_ranges(json_t *root, json_t *ipam, struct ipamconf *c,
+			struct cni_err *err)
+{
+	json_t *ranges = NULL;
+	int r;
+
+	r = parse_ip_ranges(root, c, err);
+	r = r ?: parse_legacy_range(ipam, c, err);
+	r = r ?: jget_arr(ipam, "ipam", "ranges", &ranges, err);
+	r = r ?: (ranges ? parse_rangesets(ranges, "ipam.ranges", c, err) : 0);
+	if (r < 0)
+		return r;
 	if (c->n_sets == 0)
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "ipam.ranges: no IP ranges specified");
@@ -142,6 +180,14 @@ static int parse_route(json_t *obj, const char *ctx, struct iproute *ret,
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "%s.dst: missing or not a CIDR prefix", ctx);
 	r = parse_addr_key(obj, ctx, "gw", &ret->gw, err);
+	/* The CNI route's other keys: host-local hands them to the result. */
+	r = r ?: jget_int(obj, ctx, "mtu", 0, INT_MAX, &ret->mtu, err);
+	r = r ?: jget_int(obj, ctx, "advmss", 0, INT_MAX, &ret->advmss, err);
+	if (r == 0)
+		r = jget_int(obj, ctx, "priority", 0, INT_MAX, &ret->priority,
+			     err);
+	r = r ?: jget_int(obj, ctx, "table", 0, INT_MAX, &ret->table, err);
+	r = r ?: jget_int(obj, ctx, "scope", 0, 255, &ret->scope, err);
 	if (r < 0)
 		return r;
 	if (ret->gw.family && ret->gw.family != ret->dst.addr.family)
@@ -264,10 +310,33 @@ static int parse_builtin(json_t *root, json_t *ipam, const char *cni_args,
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "ipam.dataDir: \"%.60s\" is not an absolute path",
 				   c->data_dir);
-	r = r ?: parse_ranges(ipam, c, err);
+	r = r ?: parse_ranges(root, ipam, c, err);
+
 	r = r ?: parse_routes(ipam, c, err);
 	r = r ?: parse_req_ips(root, cni_args, c, err);
 	return r;
+}
+
+/* host-local's rule: before 0.3.0 a result holds one address per family. */
+int ipamconf_check_version(const struct ipamconf *c, enum cni_ver ver,
+			   struct cni_err *err)
+{
+	int n4 = 0, n6 = 0;
+
+	if (ver >= CNI_V030)
+		return 0;
+	for (size_t i = 0; i < c->n_sets; i++) {
+		if (c->sets[i].r[0].subnet.addr.family == AF_INET)
+			n4++;
+		else
+			n6++;
+	}
+	if (n4 > 1 || n6 > 1)
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"ipam.ranges: cniVersion %s allows one range set per family",
+			cni_ver_str(ver));
+	return 0;
 }
 
 int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,

@@ -366,12 +366,22 @@ int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
 }
 
 int ipam_release(const struct ipamconf *c, const char *network, const char *id,
-		 const char *ifname, struct cni_err *err)
+		 const char *ifname, struct ipam_freed *ret,
+		 struct cni_err *err)
 {
 	_cleanup_(store_close) struct store s = STORE_INIT;
+	struct ipam_freed ignored;
 	int r = ipam_open(c, network, &s, err);
 
-	return r < 0 ? r : store_release(&s, id, ifname, err);
+	if (!ret)
+		ret = &ignored;
+	ret->n = 0;
+	if (r == 0)
+		r = store_release(&s, id, ifname, ret->ip, IPAM_FREED_MAX,
+				  &ret->n, err);
+	if (ret->n > IPAM_FREED_MAX)
+		ret->n = IPAM_FREED_MAX;
+	return r;
 }
 
 int ipam_check(const struct ipamconf *c, const char *network, const char *id,

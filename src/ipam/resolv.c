@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/jsonget.h"
 #include "brisk/resolv.h"
 
@@ -92,11 +93,20 @@ int resolv_read(const char *path, json_t **ret, struct cni_err *err)
 	_cleanup_free_ char *buf = malloc(RESOLV_MAX_BYTES);
 	_cleanup_close_ int fd = -1;
 	size_t len = 0;
+	mode_t mode = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0 || !buf)
-		return cni_err_set(err, CNI_ERR_IO, buf ? errno : ENOMEM,
+	if (!buf)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
+	/* Not a plain open: a FIFO would hang it, a device be opened. */
+	fd = fsopen_typed(AT_FDCWD, path, O_RDONLY, S_IFREG, &mode);
+	if (fd == -EMEDIUMTYPE)
+		return cni_err_set(err, CNI_ERR_IO, EINVAL,
+				   "ipam.resolvConf: %.200s is %s, not a file",
+				   path, fsopen_kind(mode));
+	if (fd < 0)
+		return cni_err_set(err, CNI_ERR_IO, -fd,
 				   "ipam.resolvConf: cannot read %.200s", path);
 	while (len < RESOLV_MAX_BYTES &&
 	       (n = read(fd, buf + len, RESOLV_MAX_BYTES - len)) != 0) {

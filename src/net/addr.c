@@ -42,33 +42,29 @@ int addr_add(struct netlink *nl, int ifindex, const struct ipnet *a,
 	     bool nodad, struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 	char buf[IPNET_STRLEN], what[IPNET_STRLEN + 16];
 	int r;
 
 	netlink_batch_init(&b);
 	addr_put_add(nl, &b, ifindex, a, nodad);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -EEXIST || r == 0)
-		return 0;
 	snprintf(what, sizeof(what), "add address %s", ipnet_fmt(a, buf));
-	return netlink_ack_err(&ack, err, what);
+	r = netlink_run(nl, &b, NULL, NULL, (const int[]){ EEXIST, 0 }, what,
+			err);
+	return r == -EEXIST ? 0 : r;
 }
 
 int addr_del(struct netlink *nl, int ifindex, const struct ipnet *a,
 	     struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
-	struct nlmsghdr *nlh;
 	int r;
 
-	nlh = netlink_batch_one(nl, &b, RTM_DELADDR, 0);
-	put_ifaddr(nlh, ifindex, a);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == 0 || r == -EADDRNOTAVAIL || r == -ENODEV)
-		return 0;
-	return netlink_ack_err(&ack, err, "delete address");
+	netlink_batch_init(&b);
+	put_ifaddr(netlink_batch_add(nl, &b, RTM_DELADDR, 0), ifindex, a);
+	r = netlink_run(nl, &b, NULL, NULL,
+			(const int[]){ EADDRNOTAVAIL, ENODEV, 0 },
+			"delete address", err);
+	return r == -EADDRNOTAVAIL || r == -ENODEV ? 0 : r;
 }
 
 struct addr_list_ctx {
@@ -124,5 +120,60 @@ int addr_list(struct netlink *nl, int ifindex, int family, struct ipnet *ret,
 	if (netlink_dump(nl, nlh, addr_list_cb, &c, &ack) < 0)
 		return netlink_ack_err(&ack, err, "list addresses");
 	*ret_n = c.n;
+	return 0;
+}
+
+struct addr_dad_ctx {
+	int ifindex;
+	int n_tentative;
+	struct ipnet *failed; /* the first address whose DAD failed */
+};
+
+static int addr_dad_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_dad_ctx *c = data;
+	const struct nlattr *attr;
+	uint32_t flags = ifa->ifa_flags;
+	struct ipnet a = { .prefixlen = ifa->ifa_prefixlen };
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    (int)ifa->ifa_index != c->ifindex || ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		/* IFA_FLAGS holds all 32 bits; ifa_flags only the low 8. */
+		if (mnl_attr_get_type(attr) == IFA_FLAGS &&
+		    mnl_attr_get_payload_len(attr) == 4)
+			flags = mnl_attr_get_u32(attr);
+		else if (mnl_attr_get_type(attr) == IFA_ADDRESS &&
+			 mnl_attr_get_payload_len(attr) == 16) {
+			a.addr.family = AF_INET6;
+			memcpy(a.addr.b, mnl_attr_get_payload(attr), 16);
+		}
+	}
+	if ((flags & IFA_F_DADFAILED) && !c->failed->addr.family)
+		*c->failed = a;
+	if (flags & IFA_F_TENTATIVE)
+		c->n_tentative++;
+	return MNL_CB_OK;
+}
+
+int addr_dad_state(struct netlink *nl, int ifindex, int *ret_tentative,
+		   struct ipnet *ret_failed, struct cni_err *err)
+{
+	char buf[512] __attribute__((aligned(8)));
+	struct addr_dad_ctx c = { ifindex, 0, ret_failed };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct netlink_ack ack;
+
+	memset(ret_failed, 0, sizeof(*ret_failed));
+	nlh->nlmsg_type = RTM_GETADDR;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_index = (unsigned int)ifindex;
+	if (netlink_dump(nl, nlh, addr_dad_cb, &c, &ack) < 0)
+		return netlink_ack_err(&ack, err, "list addresses");
+	*ret_tentative = c.n_tentative;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "brisk/bridge_port.h"
 #include "brisk/link.h"
 
 static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family,
@@ -63,8 +64,10 @@ static int link_info_cb(const struct nlmsghdr *nlh, void *data)
 		ret->mtu = (int)mnl_attr_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(ret->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
-	if (tb[IFLA_LINKINFO])
+	if (tb[IFLA_LINKINFO]) {
 		link_parse_kind(tb[IFLA_LINKINFO], ret);
+		bport_parse_linkinfo(tb[IFLA_LINKINFO], &ret->port);
+	}
 	return MNL_CB_OK;
 }
 
@@ -72,40 +75,40 @@ int link_get(struct netlink *nl, const char *name, int ifindex,
 	     struct link_info *ret, struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 	struct nlmsghdr *nlh;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	nlh = netlink_batch_one(nl, &b, RTM_GETLINK, 0);
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_GETLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	/* Skip per-VF and stats blocks: we only need the basics. */
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = netlink_batch_run(nl, &b, link_info_cb, ret, &ack);
+	r = netlink_run(nl, &b, link_info_cb, ret, (const int[]){ ENODEV, 0 },
+			name ? name : "link lookup", err);
 	if (r == -ENODEV) {
 		memset(ret, 0, sizeof(*ret));
 		return 0;
 	}
-	if (r < 0)
-		return netlink_ack_err(&ack, err, name ? name : "link lookup");
-	return 0;
+	return r;
 }
 
-int link_bridge_create(struct netlink *nl, const char *name, int mtu,
-		       const uint8_t mac[6], bool promisc, struct cni_err *err)
+int link_put_bridge(struct netlink *nl, struct netlink_batch *b,
+		    const char *name, int mtu, const uint8_t mac[6],
+		    bool promisc, bool vlan_filtering)
 {
-	struct netlink_batch b;
-	struct netlink_ack ack;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	struct nlattr *li;
-	int r;
 
-	nlh = netlink_batch_one(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nlh)
+		return -ENOBUFS;
 	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	ifi->ifi_flags = IFF_UP | (promisc ? IFF_PROMISC : 0);
+	/* Down: its sysctls are set before it can hear anything. */
+	ifi->ifi_flags = promisc ? IFF_PROMISC : 0;
 	ifi->ifi_change = ifi->ifi_flags;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
@@ -113,13 +116,26 @@ int link_bridge_create(struct netlink *nl, const char *name, int mtu,
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
 	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	if (vlan_filtering) {
+		struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+
+		mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, 1);
+		mnl_attr_nest_end(nlh, data);
+	}
 	mnl_attr_nest_end(nlh, li);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -EEXIST)
-		return r;
-	if (r < 0)
-		return netlink_ack_err(&ack, err, "bridge create");
 	return 0;
+}
+
+int link_bridge_create(struct netlink *nl, const char *name, int mtu,
+		       const uint8_t mac[6], bool promisc, bool vlan_filtering,
+		       struct cni_err *err)
+{
+	struct netlink_batch b;
+
+	netlink_batch_init(&b);
+	link_put_bridge(nl, &b, name, mtu, mac, promisc, vlan_filtering);
+	return netlink_run(nl, &b, NULL, NULL, (const int[]){ EEXIST, 0 },
+			   "bridge create", err);
 }
 
 static void put_veth_peer(struct nlmsghdr *nlh, const struct veth_spec *v)
@@ -138,24 +154,24 @@ static void put_veth_peer(struct nlmsghdr *nlh, const struct veth_spec *v)
 	pifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer_name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->peer_mac);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_nsfd);
+	if (v->peer_nsfd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_nsfd);
 	if (v->mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->mtu);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 }
 
-int link_veth_create(struct netlink *nl, const struct veth_spec *v,
-		     struct cni_err *err)
+int link_put_veth(struct netlink *nl, struct netlink_batch *b,
+		  const struct veth_spec *v)
 {
-	struct netlink_batch b;
-	struct netlink_ack ack;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	struct nlattr *li;
-	int r;
 
-	nlh = netlink_batch_one(nl, &b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nlh)
+		return -ENOBUFS;
 	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
@@ -169,33 +185,35 @@ int link_veth_create(struct netlink *nl, const struct veth_spec *v,
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	put_veth_peer(nlh, v);
 	mnl_attr_nest_end(nlh, li);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -EEXIST)
-		return r;
-	if (r < 0)
-		return netlink_ack_err(&ack, err, "veth create");
 	return 0;
+}
+
+int link_veth_create(struct netlink *nl, const struct veth_spec *v,
+		     struct cni_err *err)
+{
+	struct netlink_batch b;
+
+	netlink_batch_init(&b);
+	link_put_veth(nl, &b, v);
+	return netlink_run(nl, &b, NULL, NULL, (const int[]){ EEXIST, 0 },
+			   "veth create", err);
 }
 
 int link_del(struct netlink *nl, const char *name, bool *ret_deleted,
 	     struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 	struct nlmsghdr *nlh;
 	int r;
 
-	*ret_deleted = false;
-	nlh = netlink_batch_one(nl, &b, RTM_DELLINK, 0);
+	netlink_batch_init(&b);
+	nlh = netlink_batch_add(nl, &b, RTM_DELLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return netlink_ack_err(&ack, err, "link delete");
-	*ret_deleted = true;
-	return 0;
+	r = netlink_run(nl, &b, NULL, NULL, (const int[]){ ENODEV, 0 },
+			"link delete", err);
+	*ret_deleted = r == 0;
+	return r == -ENODEV ? 0 : r;
 }
 
 int link_put_flags(struct netlink *nl, struct netlink_batch *b, int ifindex,
@@ -216,33 +234,10 @@ int link_set_flags(struct netlink *nl, int ifindex, unsigned int flags,
 		   unsigned int change, struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 
 	netlink_batch_init(&b);
 	link_put_flags(nl, &b, ifindex, flags, change);
-	if (netlink_batch_run(nl, &b, NULL, NULL, &ack) < 0)
-		return netlink_ack_err(&ack, err, "link set flags");
-	return 0;
-}
-
-int link_set_hairpin(struct netlink *nl, int ifindex, bool on,
-		     struct cni_err *err)
-{
-	struct netlink_batch b;
-	struct netlink_ack ack;
-	struct nlmsghdr *nlh;
-	struct nlattr *pi;
-
-	nlh = netlink_batch_one(nl, &b, RTM_SETLINK, 0);
-	put_ifinfo(nlh, AF_BRIDGE, ifindex);
-	pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
-	/* The bridge reads a non-nested PROTINFO as a legacy STP state. */
-	pi->nla_type |= NLA_F_NESTED;
-	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, on ? 1 : 0);
-	mnl_attr_nest_end(nlh, pi);
-	if (netlink_batch_run(nl, &b, NULL, NULL, &ack) < 0)
-		return netlink_ack_err(&ack, err, "bridge port hairpin");
-	return 0;
+	return netlink_run(nl, &b, NULL, NULL, NULL, "link set flags", err);
 }
 
 void link_mac_fmt(const uint8_t mac[6], char *buf)

@@ -87,13 +87,6 @@ struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 	return nlh;
 }
 
-struct nlmsghdr *netlink_batch_one(struct netlink *nl, struct netlink_batch *b,
-				   uint16_t type, uint16_t flags)
-{
-	netlink_batch_init(b);
-	return netlink_batch_add(nl, b, type, flags);
-}
-
 static int ack_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct netlink_ack *ack = data;
@@ -181,6 +174,19 @@ int netlink_batch_run(struct netlink *nl, struct netlink_batch *b,
 	if (mnl_socket_sendto(nl->sock, b->buf, len) < 0)
 		return ack->error = -errno;
 	return netlink_recv(nl, b->first_seq, b->count, false, cb, data, ack);
+}
+
+int netlink_run(struct netlink *nl, struct netlink_batch *b, netlink_cb cb,
+		void *data, const int *quiet, const char *what,
+		struct cni_err *err)
+{
+	struct netlink_ack ack;
+	int r = netlink_batch_run(nl, b, cb, data, &ack);
+
+	for (; r < 0 && quiet && *quiet; quiet++)
+		if (r == -*quiet)
+			return r;
+	return r < 0 ? netlink_ack_err(&ack, err, what) : 0;
 }
 
 int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,

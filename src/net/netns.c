@@ -7,7 +7,9 @@
 #include <sys/vfs.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/netns.h"
+#include "brisk/sysctl.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -28,12 +30,19 @@ int netns_open(const char *path, int *ret_fd, struct cni_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct statfs sfs;
+	mode_t mode = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 && errno == ENOENT)
+	/* A FIFO here would hang a plain open() for good. */
+	fd = fsopen_typed(AT_FDCWD, path, O_RDONLY, S_IFREG, &mode);
+	if (fd == -ENOENT)
 		return -ENOENT;
+	if (fd == -EMEDIUMTYPE)
+		return cni_err_set(
+			err, CNI_ERR_ENV, EINVAL,
+			"CNI_NETNS: %.200s is %s, not a network namespace",
+			path, fsopen_kind(mode));
 	if (fd < 0)
-		return cni_err_set(err, CNI_ERR_ENV, errno,
+		return cni_err_set(err, CNI_ERR_ENV, -fd,
 				   "CNI_NETNS: cannot open %.200s", path);
 	if (fstatfs(fd, &sfs) < 0 || ((unsigned long)sfs.f_type != NSFS_MAGIC &&
 				      (unsigned long)sfs.f_type != PROC_SUPER_MAGIC))
@@ -73,5 +82,26 @@ int netns_netlink_open(int nsfd, struct netlink *ret, struct cni_err *err)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "cannot return to the host namespace");
 	}
+	return r;
+}
+
+int netns_sysctl_apply(int nsfd, const struct sysctl_set *s, size_t n,
+		       struct cni_err *err)
+{
+	_cleanup_close_ int self = -1;
+	int r;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
+				   "cannot open own network namespace");
+	/* /proc/sys/net shows the namespace of whoever looks it up. */
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
+				   "cannot enter the container namespace");
+	r = sysctl_apply(s, n, err);
+	if (setns(self, CLONE_NEWNET) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
+				   "cannot return to the host namespace");
 	return r;
 }

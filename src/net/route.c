@@ -96,8 +96,9 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
 	table = tb[RTA_TABLE] ? (int)mnl_attr_get_u32(tb[RTA_TABLE]) :
 				rtm->rtm_table;
-	if (table != c->table || !tb[RTA_OIF] ||
-	    (int)mnl_attr_get_u32(tb[RTA_OIF]) != c->ifindex)
+	if ((c->table >= 0 && table != c->table) ||
+	    (c->ifindex && (!tb[RTA_OIF] ||
+			    (int)mnl_attr_get_u32(tb[RTA_OIF]) != c->ifindex)))
 		return MNL_CB_OK;
 	out = &c->ret[c->n++];
 	memset(out, 0, sizeof(*out));
@@ -119,6 +120,9 @@ int route_list(struct netlink *nl, int ifindex, int family, int table,
 	char buf[512] __attribute__((aligned(8)));
 	struct route_list_ctx c = { ifindex, table ? table : RT_TABLE_MAIN,
 				    ret, max, 0 };
+
+	if (table < 0)
+		c.table = -1;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct netlink_ack ack;
 	struct rtmsg *rtm;
@@ -127,7 +131,8 @@ int route_list(struct netlink *nl, int ifindex, int family, int table,
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	/* A strict dump filters on these attributes in the kernel. */
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	if (ifindex)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
 	if (netlink_dump(nl, nlh, route_list_cb, &c, &ack) < 0)
 		return netlink_ack_err(&ack, err, "list routes");
 	*ret_n = c.n;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/log.h"
 #include "brisk/sysctl.h"
 
 int sysctl_ensure(const char *path, const char *value, struct cni_err *err)
@@ -30,5 +31,32 @@ int sysctl_ensure(const char *path, const char *value, struct cni_err *err)
 	if (pwrite(fd, value, vlen, 0) != (ssize_t)vlen)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "sysctl %s: cannot write %s", path, value);
+	return 0;
+}
+
+void sysctl_set_if(struct sysctl_set *s, int ipver, const char *ifname,
+		   const char *key, const char *value, bool is_best_effort)
+{
+	/* "/" separators: a name with a dot (br0.100) stays one component. */
+	snprintf(s->path, sizeof(s->path), "net/ipv%d/conf/%s/%s", ipver,
+		 ifname, key);
+	s->value = value;
+	s->is_best_effort = is_best_effort;
+}
+
+int sysctl_apply(const struct sysctl_set *s, size_t n, struct cni_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cni_err e = { 0 };
+		int r = sysctl_ensure(s[i].path, s[i].value, &e);
+
+		if (r == 0 || r == -ENOENT)
+			continue;
+		if (!s[i].is_best_effort) {
+			*err = e;
+			return r;
+		}
+		log_info("%s (ignored)", e.msg);
+	}
 	return 0;
 }

@@ -13,6 +13,7 @@ struct add_state {
 	struct undo undo;
 	struct link_info br;
 	struct link_info cont;
+	struct link_info vlan_gw; /* "<bridge>.<vlan>": ifindex 0 when none */
 	uint8_t host_mac[6];
 	size_t n_leases;
 	struct ipam_lease leases[IPAM_MAX_SETS];
@@ -20,7 +21,10 @@ struct add_state {
 	size_t n_ipam_routes;
 	json_t *ipam_dns; /* from a delegated IPAM result; owned */
 	struct result ipam_res; /* a delegated IPAM's result */
-	struct result res;
+	struct result res; /* prevResult's entries, then ours */
+	int own_iface0; /* our first entries in res: after prevResult's */
+	int own_ip0;
+	int own_route0;
 };
 
 /* Take addresses from the built-in store or the delegated plugin. */
@@ -29,9 +33,18 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err);
 int add_ipam_release(struct add_state *s, struct cni_err *err);
 /* The result's addresses, routes and dns, before anything is configured. */
 int add_plan(struct add_state *s, struct cni_err *err);
-int add_hairpin(struct add_state *s, struct cni_err *err);
+/* Keep a prevResult's interfaces, addresses, routes and dns (chaining). */
+int add_prev(struct add_state *s, struct cni_err *err);
+/* The host end's sysctl and bridge port settings: isolation, hairpin, VLANs. */
+int add_port(struct add_state *s, struct cni_err *err);
+/* With vlan and isGateway: the "<bridge>.<vlan>" interface for the gateway. */
+int add_vlan_gateway(struct add_state *s, struct cni_err *err);
+/* The container interface's sysctls, set while it is still down. */
+int add_sysctls(struct add_state *s, struct cni_err *err);
 /* Addresses and routes on the container interface, in one batch. */
 int add_container_config(struct add_state *s, struct cni_err *err);
+/* With enabledad: wait until DAD is done; a duplicate address fails. */
+int add_settle(struct add_state *s, struct cni_err *err);
 /* Gateway addresses on the bridge and forwarding, with isGateway. */
 int add_gateway(struct add_state *s, struct cni_err *err);
 /* Build the CNI result for the config's version. */

@@ -12,9 +12,12 @@
 /* The container's index in result.interfaces, as the reference has it. */
 #define CONT_IFACE_IDX 2
 
-static bool has_default_route(const struct result *res, int family)
+/* Our own routes only: an earlier plugin's are on its own interface. */
+static bool has_default_route(const struct add_state *s, int family)
 {
-	for (int i = 0; i < res->n_routes; i++)
+	const struct result *res = &s->res;
+
+	for (int i = s->own_route0; i < res->n_routes; i++)
 		if (res->routes[i].dst.addr.family == family &&
 		    ipnet_is_default(&res->routes[i].dst) &&
 		    res->routes[i].gw.family)
@@ -27,7 +30,7 @@ static int plan_default_route(struct add_state *s, const struct result_ip *ip)
 	struct iproute rt = { .scope = -1 };
 
 	if (!s->a.conf->is_default_gw || !ip->gw.family ||
-	    has_default_route(&s->res, ip->addr.addr.family))
+	    has_default_route(s, ip->addr.addr.family))
 		return 0;
 	rt.dst.addr.family = ip->addr.addr.family;
 	rt.gw = ip->gw;
@@ -36,8 +39,14 @@ static int plan_default_route(struct add_state *s, const struct result_ip *ip)
 
 int add_plan(struct add_state *s, struct cni_err *err)
 {
+	json_t *dns;
 	int r = 0;
 
+	if (s->res.n_ips + (int)s->n_leases > RESULT_MAX_IPS)
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, E2BIG,
+			"prevResult: %d addresses and our %zu make more than %d",
+			s->res.n_ips, s->n_leases, RESULT_MAX_IPS);
 	for (size_t i = 0; i < s->n_ipam_routes && r == 0; i++)
 		r = result_add_route(&s->res, &s->ipam_routes[i]);
 	for (size_t i = 0; i < s->n_leases && r == 0; i++) {
@@ -45,7 +54,7 @@ int add_plan(struct add_state *s, struct cni_err *err)
 
 		ip->addr = s->leases[i].addr;
 		ip->gw = s->leases[i].gw;
-		ip->iface = CONT_IFACE_IDX;
+		ip->iface = s->own_iface0 + CONT_IFACE_IDX;
 		/* As the reference: the gateway defaults to the subnet's first host. */
 		if (!ip->gw.family && s->a.conf->is_gw) {
 			ipnet_first(&ip->addr, &ip->gw);
@@ -53,41 +62,74 @@ int add_plan(struct add_state *s, struct cni_err *err)
 		}
 		r = plan_default_route(s, ip);
 	}
-	if (r < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
 	/* The network's own dns wins over what IPAM found, as in the reference. */
-	s->res.dns = json_incref(s->a.conf->dns ? s->a.conf->dns : s->ipam_dns);
+	dns = r < 0 ? NULL :
+		      result_dns_merge(s->res.dns, s->a.conf->dns ?
+							   s->a.conf->dns :
+							   s->ipam_dns);
+	if (r < 0 || (!dns && (s->res.dns || s->a.conf->dns || s->ipam_dns)))
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
+	json_decref(s->res.dns);
+	s->res.dns = dns;
 	return 0;
 }
 
 /* A route without a gateway goes through its family's first gateway. */
-static void route_fill_gw(const struct result *res, struct iproute *rt)
+static void route_fill_gw(const struct add_state *s, struct iproute *rt)
 {
-	for (int i = 0; i < res->n_ips && !rt->gw.family; i++)
+	const struct result *res = &s->res;
+
+	for (int i = s->own_ip0; i < res->n_ips && !rt->gw.family; i++)
 		if (res->ips[i].addr.addr.family == rt->dst.addr.family)
 			rt->gw = res->ips[i].gw;
 }
 
+/* Name the request of the container batch that the kernel refused. */
+static void container_what(const struct add_state *s, int index, int nips,
+			   bool up, char *what, size_t n)
+{
+	int ri = index - nips - (up ? 1 : 0);
+	char buf[IPNET_STRLEN];
+
+	if (index >= 0 && index < nips)
+		snprintf(what, n, "container address %s",
+			 ipnet_fmt(&s->res.ips[s->own_ip0 + index].addr, buf));
+	else if (up && index == nips)
+		snprintf(what, n, "set %s up", s->a.env->ifname);
+	else if (index >= 0 && ri >= 0)
+		snprintf(what, n, "container route %s",
+			 ipnet_fmt(&s->res.routes[s->own_route0 + ri].dst,
+				   buf));
+	else
+		snprintf(what, n, "container interface %s", s->a.env->ifname);
+}
+
+/*
+ * One batch: the addresses, then up (so that arp_notify/ndisc_notify
+ * announce them, as the reference's order does), then the routes, which
+ * need the link up.
+ */
 int add_container_config(struct add_state *s, struct cni_err *err)
 {
 	bool nodad = !s->a.conf->enable_dad;
+	bool up = !s->a.conf->disable_container_iface;
+	int r = 0, nips = s->res.n_ips - s->own_ip0;
 	struct netlink_batch b;
 	struct netlink_ack ack;
-	int r = 0, nips = s->res.n_ips;
-	char what[96], buf[IPNET_STRLEN];
+	char what[96];
 
 	netlink_batch_init(&b);
-	/* Message 0 brings the interface up; addresses follow, then routes. */
-	if (!s->a.conf->disable_container_iface)
-		r = link_put_flags(&s->a.cont, &b, s->cont.ifindex, IFF_UP,
-				   IFF_UP);
-	for (int i = 0; i < nips && r == 0; i++)
+	for (int i = s->own_ip0; i < s->res.n_ips && r == 0; i++)
 		r = addr_put_add(&s->a.cont, &b, s->cont.ifindex,
 				 &s->res.ips[i].addr, nodad);
-	for (int i = 0; i < s->res.n_routes && r == 0; i++) {
+	if (r == 0 && up)
+		r = link_put_flags(&s->a.cont, &b, s->cont.ifindex, IFF_UP,
+				   IFF_UP);
+	for (int i = s->own_route0; i < s->res.n_routes && r == 0; i++) {
 		struct iproute rt = s->res.routes[i];
 
-		route_fill_gw(&s->res, &rt);
+		route_fill_gw(s, &rt);
 		r = route_put_add(&s->a.cont, &b, s->cont.ifindex, &rt);
 	}
 	if (r < 0)
@@ -95,16 +137,7 @@ int add_container_config(struct add_state *s, struct cni_err *err)
 				   "too many addresses and routes");
 	if (netlink_batch_run(&s->a.cont, &b, NULL, NULL, &ack) == 0)
 		return 0;
-	if (!s->a.conf->disable_container_iface)
-		ack.index--;
-	if (ack.index == -1)
-		snprintf(what, sizeof(what), "set %s up", s->a.env->ifname);
-	else if (ack.index >= 0 && ack.index < nips)
-		snprintf(what, sizeof(what), "container address %s",
-			 ipnet_fmt(&s->res.ips[ack.index].addr, buf));
-	else if (ack.index >= nips)
-		snprintf(what, sizeof(what), "container route %s",
-			 ipnet_fmt(&s->res.routes[ack.index - nips].dst, buf));
+	container_what(s, ack.index, nips, up, what, sizeof(what));
 	return netlink_ack_err(&ack, err, what);
 }
 
@@ -119,28 +152,32 @@ static bool addr_conflicts(const struct ipnet *have, const struct ipnet *want)
 	       ipnet_contains(want, &have->addr);
 }
 
+/* The gateway goes on the bridge, or with a VLAN on "<bridge>.<vlan>". */
 static int gateway_addr(struct add_state *s, const struct ipnet *gw,
 			struct cni_err *err)
 {
+	const struct link_info *on = s->vlan_gw.ifindex ? &s->vlan_gw : &s->br;
 	struct ipnet have[32];
 	size_t n = 0;
 	char buf[IPNET_STRLEN];
 	int r;
 
-	r = addr_list(&s->a.host, s->br.ifindex, gw->addr.family, have,
+	r = addr_list(&s->a.host, on->ifindex, gw->addr.family, have,
 		      ARRAY_SIZE(have), &n, err);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (!addr_conflicts(&have[i], gw))
 			continue;
 		if (!s->a.conf->force_address)
-			return cni_err_set(err, CNI_ERR_INTERNAL, EEXIST,
-					   "bridge %s already has an address different from %s",
-					   s->a.conf->bridge, ipnet_fmt(gw, buf));
-		r = addr_del(&s->a.host, s->br.ifindex, &have[i], err);
+			return cni_err_set(
+				err, CNI_ERR_INTERNAL, EEXIST,
+				"%s %s already has an address different from %s",
+				on == &s->br ? "bridge" : "VLAN gateway",
+				on->name, ipnet_fmt(gw, buf));
+		r = addr_del(&s->a.host, on->ifindex, &have[i], err);
 	}
 	if (r < 0)
 		return r;
-	return addr_add(&s->a.host, s->br.ifindex, gw, !s->a.conf->enable_dad,
+	return addr_add(&s->a.host, on->ifindex, gw, !s->a.conf->enable_dad,
 			err);
 }
 
@@ -151,7 +188,7 @@ int add_gateway(struct add_state *s, struct cni_err *err)
 
 	if (!s->a.conf->is_gw)
 		return 0;
-	for (int i = 0; i < s->res.n_ips && r == 0; i++) {
+	for (int i = s->own_ip0; i < s->res.n_ips && r == 0; i++) {
 		const struct result_ip *ip = &s->res.ips[i];
 		struct ipnet gw = { ip->gw, ip->addr.prefixlen };
 
@@ -166,19 +203,6 @@ int add_gateway(struct add_state *s, struct cni_err *err)
 	if (r == 0 && v6)
 		r = sysctl_ensure("net/ipv6/conf/all/forwarding", "1", err);
 	return r;
-}
-
-int add_hairpin(struct add_state *s, struct cni_err *err)
-{
-	struct link_info li;
-	int r = link_get(&s->a.host, s->a.host_ifname, 0, &li, err);
-
-	if (r == 0 && li.ifindex == 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
-				   "%s vanished", s->a.host_ifname);
-	if (r < 0)
-		return r;
-	return link_set_hairpin(&s->a.host, li.ifindex, true, err);
 }
 
 static void put_iface(struct result *res, const char *name,
@@ -200,6 +224,10 @@ int add_result(struct add_state *s, json_t **ret_out, struct cni_err *err)
 	put_iface(res, s->a.host_ifname, s->host_mac, "", s->cont.mtu);
 	put_iface(res, s->a.env->ifname, s->cont.mac, s->a.env->netns,
 		  s->cont.mtu);
+	/* As the reference: the VLAN gateway follows, in the host namespace. */
+	if (s->vlan_gw.ifindex)
+		put_iface(res, s->vlan_gw.name, s->vlan_gw.mac, "",
+			  s->vlan_gw.mtu);
 	*ret_out = result_encode(res, s->a.conf->ver);
 	if (!*ret_out)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,

@@ -69,5 +69,5 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err)
 
 int add_ipam_release(struct add_state *s, struct cni_err *err)
 {
-	return attach_ipam_del(s->a.env, s->a.conf, err);
+	return attach_ipam_del(s->a.env, s->a.conf, NULL, err);
 }

@@ -8,6 +8,7 @@
 #include "brisk/ipam.h"
 #include "brisk/log.h"
 #include "brisk/netns.h"
+#include "brisk/sysctl.h"
 
 void attach_host_ifname(const char *id, const char *ifname, char *ret)
 {
@@ -74,16 +75,23 @@ void attach_close(struct attach *a)
 	a->nsfd = -1;
 }
 
+/* A bridge (nothing else is touched), its RA sysctl set, then up. */
 static int bridge_check(struct attach *a, const struct link_info *li,
 			struct cni_err *err)
 {
+	struct sysctl_set ra;
+	int r;
+
 	if (strcmp(li->kind, "bridge") != 0)
 		return cni_err_set(err, CNI_ERR_CONFIG, EEXIST,
 				   "bridge: %s exists and is not a bridge (%s)",
 				   a->conf->bridge,
 				   li->kind[0] ? li->kind : "no kind");
-	if (li->flags & IFF_UP)
-		return 0;
+	/* As the reference: the bridge's routes are ours, not an RA's. */
+	sysctl_set_if(&ra, 6, li->name, "accept_ra", "0", true);
+	r = sysctl_apply(&ra, 1, err);
+	if (r < 0 || (li->flags & IFF_UP))
+		return r;
 	return link_set_flags(&a->host, li->ifindex, IFF_UP, IFF_UP, err);
 }
 
@@ -100,8 +108,12 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 	if (ret->ifindex == 0) {
 		attach_random_mac(mac);
 		r = link_bridge_create(&a->host, name, a->conf->mtu, mac,
-				       a->conf->promisc, err);
+				       a->conf->promisc,
+				       netconf_vlan_filtering(a->conf), err);
 		/* EEXIST: another ADD made it first, which is just as good. */
+		if (r < 0 && r != -EEXIST && netconf_vlan_filtering(a->conf))
+			cni_err_wrap(err, "bridge %s with VLAN filtering",
+				     name);
 		if (r < 0 && r != -EEXIST)
 			return r;
 		r = link_get(&a->host, name, 0, ret, err);
@@ -120,11 +132,11 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 }
 
 int attach_ipam_del(const struct cni_env *env, struct netconf *c,
-		    struct cni_err *err)
+		    struct ipam_freed *ret, struct cni_err *err)
 {
 	if (c->ipam.kind == IPAM_BUILTIN)
 		return ipam_release(&c->ipam, c->name, env->container_id,
-				    env->ifname, err);
+				    env->ifname, ret, err);
 	if (c->ipam.kind == IPAM_DELEGATE)
 		return delegate_run(env->path, "DEL", c->ipam.type, c->raw, NULL,
 				    err);
@@ -141,7 +153,7 @@ int attach_prev_result(struct netconf *c, struct result *ret,
 }
 
 int attach_ipam_check(const struct cni_env *env, struct netconf *c,
-		      const struct result *pr, struct cni_err *err)
+		      const struct result *pr, int idx, struct cni_err *err)
 {
 	struct ipaddr ips[RESULT_MAX_IPS];
 	size_t n = 0;
@@ -151,8 +163,10 @@ int attach_ipam_check(const struct cni_env *env, struct netconf *c,
 				    err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;
+	/* A chained result also holds other interfaces' addresses. */
 	for (int i = 0; i < pr->n_ips; i++)
-		ips[n++] = pr->ips[i].addr.addr;
+		if (idx < 0 || pr->ips[i].iface < 0 || pr->ips[i].iface == idx)
+			ips[n++] = pr->ips[i].addr.addr;
 	return ipam_check(&c->ipam, c->name, env->container_id, env->ifname,
 			  ips, n, err);
 }

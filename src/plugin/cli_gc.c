@@ -7,22 +7,42 @@
  * (an earlier boot, or a network namespace that no longer exists). A dry
  * run by default; --apply releases them and deletes their host veths.
  */
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "brisk/attach.h"
-#include "brisk/cmd.h"
+#include "brisk/cleanup.h"
+#include "brisk/cli.h"
 #include "brisk/cni.h"
 #include "brisk/grow.h"
 #include "brisk/link.h"
 #include "brisk/meta.h"
 #include "brisk/stale.h"
 
-#define CLI_GC_USAGE "usage: brisk gc --data-dir DIR --network NAME [--apply]\n"
+enum {
+	GC_DATA_DIR,
+	GC_NETWORK,
+	GC_APPLY
+};
+
+static const struct cli_opt cli_gc_opts[] = {
+	[GC_DATA_DIR] = { "data-dir", true },
+	[GC_NETWORK] = { "network", true },
+	[GC_APPLY] = { "apply", false },
+};
+
+static const struct cli_spec cli_gc_spec = {
+	.cmd = "gc",
+	.usage =
+		"usage: brisk gc --data-dir DIR --network NAME [--apply]\n"
+		"  List the leases of NAME whose container is gone for sure\n"
+		"  (dry run); --apply releases them and deletes their host veths.\n",
+	.opts = cli_gc_opts,
+	.n_opts = ARRAY_SIZE(cli_gc_opts),
+	.max_pos = 0,
+};
 
 struct cli_gc_owner {
 	char *id;
@@ -38,60 +58,6 @@ struct cli_gc {
 	size_t cap_owners;
 	bool oom;
 };
-
-static int cli_gc_usage(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int cli_gc_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("brisk gc: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n" CLI_GC_USAGE, stderr);
-	return 2;
-}
-
-static int cli_gc_args(int argc, char **argv, struct cli_gc *g)
-{
-	static const struct option opts[] = {
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "apply", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == 'd')
-			g->data_dir = optarg;
-		else if (o == 'n')
-			g->network = optarg;
-		else if (o == 'a')
-			g->apply = true;
-		else if (o == 'h')
-			return fputs(CLI_GC_USAGE, stdout) == EOF ? 1 : -1;
-		else
-			return cli_gc_usage("unknown or incomplete option %s",
-					    argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_gc_usage("unexpected argument \"%s\"", argv[optind]);
-	if (!g->data_dir || g->data_dir[0] != '/')
-		return cli_gc_usage(
-			"--data-dir: \"%s\" is not an absolute path",
-			g->data_dir ? g->data_dir : "");
-	if (!g->network || !cni_valid_netname(g->network))
-		return cli_gc_usage(
-			"--network: \"%s\" is not a valid network name",
-			g->network ? g->network : "");
-	return 0;
-}
 
 static void cli_gc_note_owner(struct cli_gc *g, const char *id,
 			      const char *ifname)
@@ -130,13 +96,13 @@ static int cli_gc_links(struct cli_gc *g)
 {
 	struct netlink nl = { 0 };
 	struct cni_err err = { 0 };
-	int failed = 0;
+	int failed = CLI_OK;
 
 	if (g->n_owners == 0)
-		return 0;
+		return CLI_OK;
 	if (netlink_open(&nl, &err) < 0) {
 		fprintf(stderr, "brisk gc: %s (%s)\n", err.msg, err.details);
-		return 1;
+		return CLI_FAIL;
 	}
 	for (size_t i = 0; i < g->n_owners; i++) {
 		struct link_info li = { 0 };
@@ -154,7 +120,7 @@ static int cli_gc_links(struct cli_gc *g)
 		if (cni_err_is_set(&err)) {
 			fprintf(stderr, "brisk gc: host veth %s: %s (%s)\n",
 				name, err.msg, err.details);
-			failed = 1;
+			failed = CLI_FAIL;
 		}
 	}
 	netlink_close(&nl);
@@ -180,35 +146,45 @@ static int cli_gc_run(struct cli_gc *g)
 	snprintf(path, sizeof(path), "%s/%s", g->data_dir, g->network);
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "brisk gc: no lease store %s\n", path);
-		return 1;
+		return CLI_FAIL;
 	}
 	r = stale_gc(g->data_dir, g->network, g->apply, cli_gc_print, g, &n,
 		     &err);
 	if (r < 0) {
 		fprintf(stderr, "brisk gc: %s (%s)\n", err.msg, err.details);
-		return 1;
+		return CLI_FAIL;
 	}
 	printf("%zu stale lease%s in network %s: %s\n", n, n == 1 ? "" : "s",
 	       g->network,
 	       g->apply ? "released" :
 			  "dry run, nothing changed (--apply releases them)");
 	if (fflush(stdout) != 0)
-		return 1;
+		return CLI_FAIL;
 	if (g->oom) {
 		fputs("brisk gc: out of memory\n", stderr);
-		return 1;
+		return CLI_FAIL;
 	}
-	return g->apply ? cli_gc_links(g) : 0;
+	return g->apply ? cli_gc_links(g) : CLI_OK;
 }
 
 int cli_gc_main(int argc, char **argv)
 {
 	struct cli_gc g = { 0 };
+	struct cli_args a;
+	bool done;
 	int r;
 
-	r = cli_gc_args(argc, argv, &g);
-	if (r != 0)
-		return r < 0 ? 0 : r;
+	r = cli_args_run(&cli_gc_spec, argc, argv, &a, &done);
+	if (done)
+		return r;
+	g.data_dir = a.val[GC_DATA_DIR];
+	g.network = a.val[GC_NETWORK];
+	g.apply = a.val[GC_APPLY] != NULL;
+	r = cli_check_data_dir(&cli_gc_spec, g.data_dir);
+	if (r == CLI_OK)
+		r = cli_check_network(&cli_gc_spec, g.network);
+	if (r != CLI_OK)
+		return r;
 	r = cli_gc_run(&g);
 	cli_gc_free(&g);
 	return r;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <string.h>
 
+#include "brisk/cleanup.h"
+
 #include "brisk/addr.h"
 #include "brisk/attach.h"
 #include "brisk/cmd.h"
@@ -89,10 +91,7 @@ static int add_veth(struct add_state *s, struct cni_err *err)
 	if (r < 0)
 		return r;
 	memcpy(s->host_mac, v.host_mac, 6);
-	r = undo_push(&s->undo, undo_veth, s);
-	if (r == 0 && s->a.conf->hairpin)
-		r = add_hairpin(s, err);
-	return r;
+	return undo_push(&s->undo, undo_veth, s);
 }
 
 static int add_container_link(struct add_state *s, struct cni_err *err)
@@ -106,43 +105,42 @@ static int add_container_link(struct add_state *s, struct cni_err *err)
 	return r;
 }
 
+static int add_bridge(struct add_state *s, struct cni_err *err)
+{
+	return attach_ensure_bridge(&s->a, &s->br, err);
+}
+
+/* ADD as a list of steps; each that changes the system pushes its undo. */
+static const struct {
+	int (*fn)(struct add_state *s, struct cni_err *err);
+	const char *fault; /* crash point after the step, for the tests */
+} add_step_list[] = {
+	{ add_prev, NULL },
+	{ add_check_ifname, "add-checked" },
+	{ add_ipam, "add-ipam" },
+	{ add_bridge, "add-bridge" },
+	{ add_veth, "add-veth" },
+	{ add_port, "add-port" },
+	{ add_container_link, "add-link" },
+	{ add_plan, "add-plan" },
+	{ add_sysctls, "add-sysctls" },
+	{ add_container_config, "add-container" },
+	{ add_settle, NULL },
+	{ add_vlan_gateway, "add-vlan-gateway" },
+	{ add_gateway, "add-gateway" },
+};
+
 static int add_steps(struct add_state *s, json_t **ret_out,
 		     struct cni_err *err)
 {
-	int r;
+	for (size_t i = 0; i < ARRAY_SIZE(add_step_list); i++) {
+		int r = add_step_list[i].fn(s, err);
 
-	r = add_check_ifname(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-checked");
-	r = add_ipam(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-ipam");
-	r = attach_ensure_bridge(&s->a, &s->br, err);
-	if (r < 0)
-		return r;
-	fault_point("add-bridge");
-	r = add_veth(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-veth");
-	r = add_container_link(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-link");
-	r = add_plan(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-plan");
-	r = add_container_config(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-container");
-	r = add_gateway(s, err);
-	if (r < 0)
-		return r;
-	fault_point("add-gateway");
+		if (r < 0)
+			return r;
+		if (add_step_list[i].fault)
+			fault_point(add_step_list[i].fault);
+	}
 	return add_result(s, ret_out, err);
 }
 

@@ -26,14 +26,15 @@ static int del_links(struct attach *a, struct cni_err *err)
 	return link_del(&a->host, a->host_ifname, &deleted, err);
 }
 
-int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+int cmd_del(const struct cni_env *env, struct netconf *c,
+	    struct ipam_freed *ret_freed, struct cni_err *err)
 {
 	struct cni_err lerr = { 0 };
 	struct attach a;
 	int r, rl;
 
 	/* Free the addresses even when the links cannot be reached. */
-	r = attach_ipam_del(env, c, err);
+	r = attach_ipam_del(env, c, ret_freed, err);
 	fault_point("del-ipam");
 	rl = attach_open(&a, env, c, true, &lerr);
 	if (rl == 0)

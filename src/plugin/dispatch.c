@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "brisk/attach.h"
 #include "brisk/cmd.h"
+#include "brisk/ipam.h"
 #include "brisk/version.h"
 
 static int plugin_version(const char *buf, size_t len, json_t **ret_out,
@@ -44,7 +46,8 @@ static int plugin_need_version(const struct netconf *c, enum cni_ver min,
 }
 
 static int plugin_cmd(const struct cni_env *env, struct netconf *c,
-		      json_t **ret_out, struct cni_err *err)
+		      json_t **ret_out, struct ipam_freed *freed,
+		      struct cni_err *err)
 {
 	switch (env->cmd) {
 	case CNI_CMD_ADD:
@@ -53,8 +56,8 @@ static int plugin_cmd(const struct cni_env *env, struct netconf *c,
 		return cmd_add(env, c, ret_out, err);
 	case CNI_CMD_DEL:
 		if (is_ipam_mode(c))
-			return ipam_mode_run(env, c, ret_out, err);
-		return cmd_del(env, c, err);
+			return attach_ipam_del(env, c, freed, err);
+		return cmd_del(env, c, freed, err);
 	case CNI_CMD_CHECK:
 		if (plugin_need_version(c, CNI_V040, "CHECK", err) < 0)
 			return -ENOTSUP;
@@ -75,10 +78,32 @@ static int plugin_cmd(const struct cni_env *env, struct netconf *c,
 	}
 }
 
+int plugin_validate(const char *buf, size_t len, json_t **ret_norm,
+		    char *ret_ver, size_t ver_len, struct cni_err *err)
+{
+	struct netconf c;
+	int r;
+
+	*ret_norm = NULL;
+	ret_ver[0] = '\0';
+	/* What ADD checks before it touches the kernel or the store. */
+	r = netconf_parse(buf, len, "", &c, err);
+	if (r < 0) {
+		netconf_peek_version(buf, len, ret_ver, ver_len);
+		return r;
+	}
+	snprintf(ret_ver, ver_len, "%s", c.cni_version);
+	if (netconf_normalize(&c, !is_ipam_mode(&c), ret_norm) < 0)
+		r = cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+	netconf_free(&c);
+	return r;
+}
+
 int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 	       json_t **ret_out, char *ret_ver, size_t ver_len,
-	       struct cni_err *err)
+	       struct call_log *cl, struct cni_err *err)
 {
+	struct ipam_freed freed = { 0 };
 	struct netconf c;
 	int r;
 
@@ -87,13 +112,17 @@ int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 	if (env->cmd == CNI_CMD_VERSION)
 		return plugin_version(buf, len, ret_out, err);
 	r = netconf_parse(buf, len, env->args, &c, err);
+	call_log_config(cl, &c);
 	if (r < 0) {
 		/* Only a failed parse needs a second look for the version. */
 		netconf_peek_version(buf, len, ret_ver, ver_len);
 		return r;
 	}
 	snprintf(ret_ver, ver_len, "%s", c.cni_version);
-	r = plugin_cmd(env, &c, ret_out, err);
+	r = plugin_cmd(env, &c, ret_out, &freed, err);
+	if (r == 0 && env->cmd == CNI_CMD_ADD)
+		call_log_result(cl, *ret_out);
+	call_log_freed(cl, &freed);
 	netconf_free(&c);
 	return r;
 }

@@ -43,7 +43,7 @@ static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
 		struct cni_err ignored = { 0 };
 
 		ipam_release(&c->ipam, c->name, env->container_id, env->ifname,
-			     &ignored);
+			     NULL, &ignored);
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "cannot encode the result");
 	}
@@ -59,7 +59,7 @@ static int ipam_mode_check(const struct cni_env *env, struct netconf *c,
 	result_init(&pr);
 	r = attach_prev_result(c, &pr, err);
 	if (r == 0)
-		r = attach_ipam_check(env, c, &pr, err);
+		r = attach_ipam_check(env, c, &pr, -1, err);
 	result_clear(&pr);
 	return r;
 }
@@ -70,8 +70,6 @@ int ipam_mode_run(const struct cni_env *env, struct netconf *c,
 	switch (env->cmd) {
 	case CNI_CMD_ADD:
 		return ipam_mode_add(env, c, ret_out, err);
-	case CNI_CMD_DEL:
-		return attach_ipam_del(env, c, err);
 	case CNI_CMD_CHECK:
 		return ipam_mode_check(env, c, err);
 	default:

@@ -54,13 +54,15 @@ static int ensure_bridge(struct floor *f, const char *name,
 	if (r < 0 || br->ifindex)
 		return r;
 	attach_random_mac(mac);
-	r = link_bridge_create(&f->host, name, 0, mac, false, err);
+	r = link_bridge_create(&f->host, name, 0, mac, false, false, err);
 	if (r < 0 && r != -EEXIST)
 		return r;
 	r = link_get(&f->host, name, 0, br, err);
 	if (r == 0 && !br->ifindex)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
 				   "bridge %s vanished", name);
+	if (r == 0 && !(br->flags & IFF_UP))
+		r = link_set_flags(&f->host, br->ifindex, IFF_UP, IFF_UP, err);
 	return r;
 }
 

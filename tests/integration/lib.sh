@@ -587,3 +587,33 @@ gateway_flags_scenario()
 	HOST=$saved_host
 	NET_NAME=$saved_net
 }
+
+# state_snapshot NS...: what a failed call must not change: the links of
+# $HOST and of each NS (name, index, master), their global addresses, and
+# the store's files (not the hints that may change at any time: brisk's
+# index and last_reserved_ip.N, which host-local too leaves moved by an
+# ADD that failed; nor the lock).
+state_snapshot()
+{
+	local ns
+
+	for ns in "$HOST" "$@"; do
+		echo "== $ns"
+		ip -n "$ns" -j addr show | jq -c '[.[] | [.ifname, .ifindex,
+			(.master // ""), ([.addr_info[]? | select(.scope == "global") |
+			.local] | sort)]] | sort'
+	done
+	find "$DATADIR" -path "$DATADIR/.brisk" -prune -o -type f ! -name lock \
+		! -name 'last_reserved_ip.*' -print 2>/dev/null | sort
+}
+
+# assert_unchanged BEFORE NS...: state_snapshot NS... equals BEFORE.
+assert_unchanged()
+{
+	local before=$1 after
+
+	shift
+	after=$(state_snapshot "$@")
+	[ "$after" == "$before" ] ||
+		fail "state changed by a failed call:$(diff <(echo "$before") <(echo "$after") | sed 's/^/\n    /')"
+}

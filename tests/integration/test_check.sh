@@ -53,6 +53,13 @@ step "$CASE"
 attach 3
 check 3 "$(jq -c '.interfaces[2].mac = "02:00:00:00:00:01"' <<<"$RES")"
 assert_err any 'mac'
+# As the reference, the bridge's and the host end's too.
+check 3 "$(jq -c '.interfaces[0].mac = "02:00:00:00:00:01"' <<<"$RES")"
+assert_err any "$BRIDGE.*MAC"
+check 3 "$(jq -c '.interfaces[1].mac = "02:00:00:00:00:01"' <<<"$RES")"
+assert_err any "$HVETH.*MAC"
+check 3 "$RES"
+assert_ok "CHECK with the result as it was"
 
 CASE="lease file deleted"
 step "$CASE"

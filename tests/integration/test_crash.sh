@@ -55,7 +55,7 @@ fail=0
 ip netns add "${pfx}keep"
 cni ADD keeper "/var/run/netns/${pfx}keep" >/dev/null
 
-add_points="add-checked add-ipam lease-tmp-written lease-linked add-bridge add-veth add-link add-plan add-container add-gateway"
+add_points="add-checked add-ipam lease-tmp-written lease-linked add-bridge add-veth add-port add-link add-plan add-sysctls add-container add-gateway"
 del_points="del-ipam del-container-link"
 n=0
 for point in $add_points $del_points; do

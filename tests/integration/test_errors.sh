@@ -136,6 +136,25 @@ errcase "route dst not a prefix" 7 dst '.ipam.routes = [{dst: "10.0.0.1"}]'
 errcase "dns not an object" 7 dns '.dns = ["10.0.0.53"]'
 errcase "mac not a MAC" 7 mac '.args = {cni: {mac: "zz:zz:zz:zz:zz:zz"}}'
 errcase "vlan out of range" 7 vlan '.vlan = 5000'
+errcase "portIsolation a string" 7 portIsolation '.portIsolation = "true"'
+errcase "vlanTrunk id 0" 7 'vlanTrunk\[0\]\.id' '.vlanTrunk = [{id: 0}]'
+errcase "vlanTrunk minID without maxID" 7 maxID '.vlanTrunk = [{minID: 5}]'
+errcase "vlanTrunk minID above maxID" 7 minID '.vlanTrunk = [{minID: 9, maxID: 5}]'
+errcase "vlanTrunk holding vlan" 7 'VLAN 7' '.vlan = 7 | .vlanTrunk = [{minID: 5, maxID: 9}]'
+errcase "VLAN gateway name too long" 7 'bkbr0.4094|bridge-name' \
+	'.bridge = "bridge-name12" | .vlan = 4094 | .isGateway = true'
+# The reference's refusals, before anything is made.
+errcase "hairpinMode with promiscMode" 7 'hairpinMode and promiscMode' \
+	'.hairpinMode = true | .promiscMode = true'
+errcase "disableContainerInterface with ipam" 7 disableContainerInterface \
+	'.disableContainerInterface = true'
+errcase "runtimeConfig.ipRanges not a list" 7 'runtimeConfig.ipRanges' \
+	'.runtimeConfig = {ipRanges: {}}'
+errcase "runtimeConfig.ipRanges overlapping ipam.ranges" 7 overlap \
+	'.runtimeConfig = {ipRanges: [[{subnet: "10.199.0.0/25"}]]}'
+errcase "prevResult not an object" 7 prevResult '.prevResult = []'
+errcase "prevResult with a bad address" 7 'prevResult.ips\[0\]' \
+	'.prevResult = {cniVersion: "1.0.0", ips: [{address: "banana"}]}'
 errcase "requested address out of every range" 7 '10\.250\.0\.9' . CNI_ARGS=IP=10.250.0.9
 errcase "requested address not an address" 7 . . CNI_ARGS=IP=banana
 errcase "malformed CNI_ARGS" 4 CNI_ARGS . CNI_ARGS=garbage

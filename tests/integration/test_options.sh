@@ -4,7 +4,7 @@
 # result means what it means for the reference plugins: mtu, hairpinMode,
 # promiscMode, forceAddress, enabledad, disableContainerInterface, a
 # requested MAC and requested addresses, rangeStart/rangeEnd, routes with a
-# gateway, resolvConf.
+# gateway, resolvConf, runtimeConfig.ipRanges.
 . "$(dirname "$0")/lib.sh"
 setup opt
 
@@ -36,14 +36,22 @@ assert_eq "$(mtu_of "$NS" eth0)" 1400 "container mtu"
 assert_eq "$(jq -r '.interfaces[2].mtu' <<<"$RES")" 1400 "result mtu (1.1.0)"
 del mtu
 
-step "hairpinMode and promiscMode"
+step "hairpinMode and promiscMode (each alone: together they are refused)"
 BRIDGE=bkopt1
-CONF=$(mkconf 1.0.0 v4 '.hairpinMode = true | .promiscMode = true')
+CONF=$(mkconf 1.0.0 v4 '.hairpinMode = true')
 add hair
 assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" true "hairpin on the port"
+link_json "$HOST" "$BRIDGE" | jq -e '.flags | index("PROMISC") | not' >/dev/null ||
+	fail "bridge is promiscuous without promiscMode"
+del hair
+BRIDGE=bkopt1p
+CONF=$(mkconf 1.0.0 v4 '.promiscMode = true')
+add promisc
 link_json "$HOST" "$BRIDGE" | jq -e '.flags | index("PROMISC")' >/dev/null ||
 	fail "bridge is not promiscuous"
-del hair
+assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" false "no hairpin with promiscMode alone"
+del promisc
+BRIDGE=bkopt1
 CONF=$(mkconf 1.0.0 v4)
 add nohair
 assert_eq "$(bridge -n "$HOST" -d -j link show dev "$(hveth)" | jq -r '.[0].hairpin')" false "no hairpin by default"
@@ -75,7 +83,22 @@ CONF=$(mkconf 1.0.0 v6 '.enabledad = true | .isDefaultGateway = false')
 add dad2
 ip -n "$NS" -j addr show dev eth0 | jq -e '[.[0].addr_info[] | select(.scope == "global") | .nodad // false] | any | not' >/dev/null ||
 	fail "enabledad: the address still skips DAD"
+# As the reference, ADD waits for DAD: nothing is tentative when it returns.
+ip -n "$NS" -j addr show dev eth0 | jq -e '[.[0].addr_info[] | .tentative // false] | any | not' >/dev/null ||
+	fail "enabledad: ADD returned with tentative addresses"
 del dad2
+step "enabledad: a duplicate address fails ADD"
+DUP=$(mkns dupe) || fail "mkns"
+ip -n "$DUP" link add d0 type veth peer name bkdup0 netns "$HOST" || fail "veth"
+ip -n "$HOST" link set bkdup0 master "$BRIDGE" up || fail "port"
+ip -n "$DUP" addr add fd00:b1c::4/64 dev d0 nodad || fail "the duplicate"
+ip -n "$DUP" link set d0 up || fail "up"
+NS=$(mkns dad3) || fail "mkns"
+cni ADD ctr-dad3 "$NS" eth0
+assert_err 999 "fd00:b1c::4.*DAD"
+link_exists "$NS" eth0 && fail "the failed ADD left eth0"
+assert_eq "$(leases)" "" "leases after the failed ADD"
+ip -n "$HOST" link del bkdup0 || fail "del port"
 
 step "disableContainerInterface: the container end stays down"
 BRIDGE=bkopt4
@@ -113,11 +136,19 @@ step "rangeStart/rangeEnd, a route with a gateway, resolvConf"
 BRIDGE=bkopt6
 printf 'nameserver 10.199.0.53\nsearch example.test\n' >"$TMPD/resolv"
 CONF=$(mkconf 1.0.0 v4 '.ipam.ranges[0][0] += {rangeStart: "10.199.0.100", rangeEnd: "10.199.0.101"}
-		| .ipam.routes = [{dst: "192.0.2.0/24", gw: "10.199.0.254"}]
+		| .ipam.routes = [{dst: "192.0.2.0/24", gw: "10.199.0.254"},
+			{dst: "198.51.100.0/24", gw: "10.199.0.254", table: 100, priority: 50}]
 		| .ipam.resolvConf = "'"$TMPD/resolv"'"')
 add rng1
 assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.100/24 "first address is rangeStart"
 assert_eq "$(ip -n "$NS" -j route show 192.0.2.0/24 | jq -r '.[0].gateway')" 10.199.0.254 "route via its gateway"
+assert_eq "$(ip -n "$NS" -j route show table 100 | jq -c '[.[] | [.dst, .gateway, .metric]]')" \
+	'[["198.51.100.0/24","10.199.0.254",50]]' "a route's table and priority"
+CONF1=$CONF
+CONF=$(jq -c --argjson p "$RES" '.prevResult = $p' <<<"$CONF")
+cni CHECK ctr-rng1 "$NS" eth0
+assert_ok "CHECK of routes in two tables"
+CONF=$CONF1
 assert_eq "$(jq -c .dns <<<"$RES")" '{"nameservers":["10.199.0.53"],"search":["example.test"]}' "dns from resolvConf"
 add rng2
 assert_eq "$(addrs "$NS" eth0 inet global)" 10.199.0.101/24 "second address is rangeEnd"
@@ -126,4 +157,26 @@ cni ADD ctr-rng3 "$NS3" eth0
 assert_err any .
 del rng1
 del rng2
+
+step "runtimeConfig.ipRanges: range sets put first, numbered as host-local numbers them"
+BRIDGE=bkopt7
+NET_NAME=iprng
+CONF=$(mkconf 1.0.0 v4 '.isGateway = false | .isDefaultGateway = false |
+	.runtimeConfig = {ipRanges: [[{subnet: "10.196.0.0/24", rangeStart: "10.196.0.10"}]]}')
+add ipr1
+assert_eq "$(jq -c '[.ips[].address]' <<<"$RES")" '["10.196.0.10/24","10.199.0.2/24"]' \
+	"one address per range set, ipRanges' first"
+assert_eq "$(addrs "$NS" eth0 inet global | tr '\n' ' ')" "10.196.0.10/24 10.199.0.2/24 " \
+	"addresses in the kernel"
+assert_eq "$(cat "$(lease_dir)/last_reserved_ip.0")" 10.196.0.10 "last_reserved_ip.0 is the ipRanges set's"
+assert_eq "$(cat "$(lease_dir)/last_reserved_ip.1")" 10.199.0.2 "last_reserved_ip.1 is ipam.ranges[0]'s"
+# host-local, given the same config, carries on from the same files.
+hostlocal ADD ctr-hl "$PFX"ipr1 eth9
+[ "$RC" = 0 ] || fail "host-local ADD: $OUT"
+assert_eq "$(jq -c '[.ips[].address]' <<<"$OUT")" '["10.196.0.11/24","10.199.0.3/24"]' \
+	"host-local's next addresses"
+hostlocal DEL ctr-hl "$PFX"ipr1 eth9
+[ "$RC" = 0 ] || fail "host-local DEL: $OUT"
+del ipr1
+assert_no_leases
 pass

@@ -140,11 +140,15 @@ static size_t leases_of(struct fixture *f, const char *id)
 	return n;
 }
 
+/* Release @id: what it freed is what it held. */
 static void release(struct fixture *f, const char *id)
 {
+	size_t had = leases_of(f, id);
+	struct ipam_freed freed;
 	struct cni_err err = { 0 };
 
-	assert_int_equal(ipam_release(&f->c, NET, id, "eth0", &err), 0);
+	assert_int_equal(ipam_release(&f->c, NET, id, "eth0", &freed, &err), 0);
+	assert_int_equal(freed.n, had);
 	assert_int_equal(leases_of(f, id), 0);
 }
 

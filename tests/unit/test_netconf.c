@@ -97,9 +97,10 @@ static void test_full_config(void **state)
 		"\"type\":\"bridge\",\"bridge\":\"br-test0\","
 		"\"isGateway\":true,\"isDefaultGateway\":false,"
 		"\"forceAddress\":true,\"ipMasq\":false,\"hairpinMode\":true,"
-		"\"promiscMode\":true,\"enabledad\":true,\"macspoofchk\":false,"
-		"\"preserveDefaultVlan\":true,"
-		"\"disableContainerInterface\":true,\"mtu\":1400,\"vlan\":0,"
+		"\"promiscMode\":false,\"enabledad\":true,\"macspoofchk\":false,"
+		"\"preserveDefaultVlan\":true,\"portIsolation\":true,"
+		"\"vlanTrunk\":[{\"id\":7},{\"minID\":10,\"maxID\":12}],"
+		"\"disableContainerInterface\":false,\"mtu\":1400,\"vlan\":5,"
 		"\"unknownKey\":{\"ignored\":[1,2]},"
 		"\"dns\":{\"nameservers\":[\"10.1.0.53\"]},"
 		"\"prevResult\":{\"cniVersion\":\"1.1.0\",\"ips\":[]},"
@@ -129,12 +130,18 @@ static void test_full_config(void **state)
 	assert_true(c->force_address);
 	assert_false(c->ip_masq);
 	assert_true(c->hairpin);
-	assert_true(c->promisc);
+	assert_false(c->promisc);
 	assert_true(c->enable_dad);
 	assert_false(c->mac_spoofchk);
-	assert_true(c->disable_container_iface);
+	assert_false(c->disable_container_iface);
 	assert_int_equal(c->mtu, 1400);
-	assert_int_equal(c->vlan, 0);
+	assert_true(c->port_isolation);
+	assert_int_equal(c->vlan, 5);
+	assert_true(c->preserve_default_vlan);
+	assert_true(c->has_vlan_trunk);
+	for (int v = 0; v <= VLAN_ID_MAX + 1; v++)
+		assert_int_equal(netconf_trunk_has(c, v),
+				 v == 7 || (v >= 10 && v <= 12));
 	assert_string_equal(c->mac, "02:00:00:00:00:02");
 	/* Borrowed pointers into raw. */
 	assert_non_null(c->dns);
@@ -197,6 +204,10 @@ static void test_defaults(void **state)
 	assert_false(c->disable_container_iface);
 	assert_int_equal(c->mtu, 0);
 	assert_int_equal(c->vlan, 0);
+	assert_false(c->port_isolation);
+	assert_false(c->preserve_default_vlan);
+	assert_false(c->has_vlan_trunk);
+	assert_false(netconf_vlan_filtering(c));
 	assert_string_equal(c->mac, "");
 	assert_null(c->dns);
 	assert_null(c->prev_result);
@@ -316,6 +327,7 @@ static void test_wrong_types(void **state)
 		"hairpinMode",	       "promiscMode",
 		"enabledad",	       "macspoofchk",
 		"preserveDefaultVlan", "disableContainerInterface",
+		"portIsolation",
 	};
 	static const char *const bool_vals[] = { "\"true\"", "1", "0", "{}",
 						 "[]" };
@@ -650,6 +662,33 @@ static void test_routes(void **state)
 	assert_int_equal(c->ipam.n_routes, 0);
 	free_conf(c);
 
+	/* The CNI route's other keys, which host-local passes on. */
+	c = new_conf();
+	parse_ok("{" HDR
+		 "," IPAM_HL(SUBNET
+			     ",\"routes\":[{\"dst\":"
+			     "\"10.5.0.0/16\",\"mtu\":1300,\"advmss\":1260,"
+			     "\"priority\":50,\"table\":100,\"scope\":0}]") "}",
+		 NULL, c);
+	assert_int_equal(c->ipam.routes[0].mtu, 1300);
+	assert_int_equal(c->ipam.routes[0].advmss, 1260);
+	assert_int_equal(c->ipam.routes[0].priority, 50);
+	assert_int_equal(c->ipam.routes[0].table, 100);
+	assert_int_equal(c->ipam.routes[0].scope, 0);
+	free_conf(c);
+	parse_fails("{" HDR "," IPAM_HL(
+			    SUBNET ",\"routes\":[{\"dst\":"
+				   "\"10.5.0.0/16\",\"table\":\"100\"}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].table");
+	parse_fails("{" HDR
+		    "," IPAM_HL(SUBNET ",\"routes\":[{\"dst\":"
+				       "\"10.5.0.0/16\",\"scope\":256}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].scope");
+	parse_fails("{" HDR
+		    "," IPAM_HL(SUBNET ",\"routes\":[{\"dst\":"
+				       "\"10.5.0.0/16\",\"priority\":-1}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].priority");
+
 	parse_fails("{" HDR
 		    "," IPAM_HL(SUBNET
 				",\"routes\":[{\"dst\":\"10.0.0.0/33\"}]") "}",
@@ -866,12 +905,8 @@ static void test_unsupported_fields(void **state)
 
 	parse_fails("{" HDR ",\"ipMasq\":true}", NULL,
 		    CNI_ERR_UNSUPPORTED_FIELD, "ipMasq");
-	parse_fails("{" HDR ",\"vlan\":100}", NULL, CNI_ERR_UNSUPPORTED_FIELD,
-		    "vlan");
 	parse_fails("{" HDR ",\"macspoofchk\":true}", NULL,
 		    CNI_ERR_UNSUPPORTED_FIELD, "macspoofchk");
-	parse_fails("{" HDR ",\"vlanTrunk\":[{\"id\":5}]}", NULL,
-		    CNI_ERR_UNSUPPORTED_FIELD, "vlan");
 	parse_fails(
 		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"brisk\","
 		"\"ipMasq\":true}",
@@ -880,11 +915,13 @@ static void test_unsupported_fields(void **state)
 	/* Another main plugin using brisk as its IPAM: its keys are its own. */
 	c = new_conf();
 	parse_ok("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"ptp\","
-		 "\"ipMasq\":true,\"vlan\":100," IPAM_HL(SUBNET) "}",
+		 "\"ipMasq\":true,\"vlan\":5000,\"vlanTrunk\":\"x\","
+		 "\"hairpinMode\":true,\"promiscMode\":true," IPAM_HL(
+			 SUBNET) "}",
 		 NULL, c);
 	assert_string_equal(c->type, "ptp");
 	assert_true(c->ip_masq);
-	assert_int_equal(c->vlan, 100);
+	assert_int_equal(c->vlan, 0);
 	assert_int_equal(c->ipam.kind, IPAM_BUILTIN);
 	free_conf(c);
 
@@ -892,6 +929,251 @@ static void test_unsupported_fields(void **state)
 	c = new_conf();
 	parse_ok("{" HDR ",\"ipMasq\":false,\"vlan\":0,\"macspoofchk\":false}",
 		 NULL, c);
+	free_conf(c);
+}
+
+/* Parse HDR plus @extra; the caller frees. */
+static struct netconf *parse_extra(const char *extra)
+{
+	struct netconf *c = new_conf();
+	char json[1024];
+
+	snprintf(json, sizeof(json), "{" HDR "%s}", extra);
+	parse_ok(json, NULL, c);
+	return c;
+}
+
+static void fails_extra(const char *extra, const char *needle)
+{
+	char json[1024];
+
+	snprintf(json, sizeof(json), "{" HDR "%s}", extra);
+	parse_fails(json, NULL, CNI_ERR_CONFIG, needle);
+}
+
+/* The trunk as a string of ids and ranges, e.g. "1,5-7". */
+static void assert_trunk(const struct netconf *c, const char *want)
+{
+	char buf[256] = "";
+	size_t n = 0;
+
+	for (int v = 1; v <= VLAN_ID_MAX; v++) {
+		int e = v;
+
+		if (!netconf_trunk_has(c, v))
+			continue;
+		while (netconf_trunk_has(c, e + 1))
+			e++;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%d",
+				      n ? "," : "", v);
+		if (e > v)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "-%d",
+					      e);
+		v = e;
+	}
+	assert_string_equal(buf, want);
+}
+
+static void test_port_keys(void **state)
+{
+	struct netconf *c;
+
+	c = parse_extra(",\"portIsolation\":true");
+	assert_true(c->port_isolation);
+	free_conf(c);
+	c = parse_extra(",\"portIsolation\":false,\"vlan\":0");
+	assert_false(c->port_isolation);
+	assert_false(netconf_vlan_filtering(c));
+	free_conf(c);
+	fails_extra(",\"portIsolation\":\"true\"", "portIsolation");
+	fails_extra(",\"portIsolation\":1", "portIsolation");
+
+	c = parse_extra(",\"vlan\":4094");
+	assert_int_equal(c->vlan, 4094);
+	assert_true(netconf_vlan_filtering(c));
+	assert_false(c->has_vlan_trunk);
+	assert_trunk(c, "");
+	free_conf(c);
+
+	/* Ids and ranges, overlapping and repeated, both in one item. */
+	c = parse_extra(
+		",\"vlanTrunk\":[{\"id\":101},{\"minID\":1,\"maxID\":3},"
+		"{\"minID\":2,\"maxID\":5,\"id\":4094},{\"id\":3},"
+		"{\"minID\":100,\"maxID\":100}]");
+	assert_true(c->has_vlan_trunk);
+	assert_true(netconf_vlan_filtering(c));
+	assert_trunk(c, "1-5,100-101,4094");
+	assert_false(netconf_trunk_has(c, 0));
+	assert_false(netconf_trunk_has(c, 4095));
+	free_conf(c);
+	/* An empty list or item adds nothing but still asks for filtering. */
+	c = parse_extra(",\"vlanTrunk\":[]");
+	assert_true(c->has_vlan_trunk);
+	assert_true(netconf_vlan_filtering(c));
+	assert_trunk(c, "");
+	free_conf(c);
+	c = parse_extra(",\"vlanTrunk\":[{}]");
+	assert_true(c->has_vlan_trunk);
+	assert_trunk(c, "");
+	free_conf(c);
+	/* null is absent, as for every key. */
+	c = parse_extra(",\"vlanTrunk\":null,\"preserveDefaultVlan\":true");
+	assert_false(c->has_vlan_trunk);
+	assert_true(c->preserve_default_vlan);
+	free_conf(c);
+	/* The whole range at once. */
+	c = parse_extra(
+		",\"vlan\":0,\"vlanTrunk\":[{\"minID\":1,\"maxID\":4094}]");
+	assert_trunk(c, "1-4094");
+	free_conf(c);
+}
+
+static void test_trunk_invalid(void **state)
+{
+	fails_extra(",\"vlanTrunk\":{\"id\":5}", "vlanTrunk");
+	fails_extra(",\"vlanTrunk\":\"5\"", "vlanTrunk");
+	fails_extra(",\"vlanTrunk\":[5]", "vlanTrunk[0]");
+	fails_extra(",\"vlanTrunk\":[null]", "vlanTrunk[0]");
+	fails_extra(",\"vlanTrunk\":[{\"id\":\"5\"}]", "vlanTrunk[0].id");
+	fails_extra(",\"vlanTrunk\":[{\"id\":5.5}]", "vlanTrunk[0].id");
+	fails_extra(",\"vlanTrunk\":[{\"id\":0}]", "vlanTrunk[0].id");
+	fails_extra(",\"vlanTrunk\":[{\"id\":4095}]", "vlanTrunk[0].id");
+	fails_extra(",\"vlanTrunk\":[{\"id\":1},{\"minID\":0,\"maxID\":5}]",
+		    "vlanTrunk[1].minID");
+	fails_extra(",\"vlanTrunk\":[{\"minID\":1,\"maxID\":4095}]",
+		    "vlanTrunk[0].maxID");
+	fails_extra(",\"vlanTrunk\":[{\"minID\":5}]", "maxID is missing");
+	fails_extra(",\"vlanTrunk\":[{\"maxID\":5}]", "minID is missing");
+	fails_extra(",\"vlanTrunk\":[{\"minID\":6,\"maxID\":5}]",
+		    "greater than maxID");
+	fails_extra(",\"vlanTrunk\":[{\"minID\":\"1\",\"maxID\":5}]",
+		    "vlanTrunk[0].minID");
+	/* The port's own VLAN cannot also be a tagged one. */
+	fails_extra(",\"vlan\":7,\"vlanTrunk\":[{\"minID\":5,\"maxID\":9}]",
+		    "VLAN 7");
+	fails_extra(",\"vlan\":7,\"vlanTrunk\":[{\"id\":7}]", "VLAN 7");
+	fails_extra(",\"preserveDefaultVlan\":\"yes\"", "preserveDefaultVlan");
+}
+
+static void test_combinations(void **state)
+{
+	struct netconf *c;
+
+	/* Refused by the reference: checked before anything is made. */
+	fails_extra(",\"hairpinMode\":true,\"promiscMode\":true",
+		    "hairpinMode and promiscMode");
+	fails_extra(",\"disableContainerInterface\":true," IPAM_HL(SUBNET),
+		    "disableContainerInterface");
+	fails_extra(",\"disableContainerInterface\":true,"
+		    "\"ipam\":{\"type\":\"dhcp\"}",
+		    "disableContainerInterface");
+	c = parse_extra(",\"hairpinMode\":true,\"promiscMode\":false");
+	free_conf(c);
+	c = parse_extra(",\"disableContainerInterface\":true,\"ipam\":{}");
+	assert_true(c->disable_container_iface);
+	free_conf(c);
+	/* "<bridge>.<vlan>" carries the gateway: it must be a valid name. */
+	fails_extra(",\"bridge\":\"bridge-name\",\"vlan\":4094,"
+		    "\"isGateway\":true," IPAM_HL(SUBNET),
+		    "bridge-name.4094");
+	c = parse_extra(",\"bridge\":\"bridge-nam\",\"vlan\":4094,"
+			"\"isGateway\":true," IPAM_HL(SUBNET));
+	free_conf(c);
+	/* Without a gateway (or an address) no such interface is made. */
+	c = parse_extra(",\"bridge\":\"bridge-name\",\"vlan\":4094,"
+			"\"isGateway\":false," IPAM_HL(SUBNET));
+	free_conf(c);
+	c = parse_extra(",\"bridge\":\"bridge-name\",\"vlan\":4094,"
+			"\"isGateway\":true,\"ipam\":{}");
+	free_conf(c);
+}
+
+static void test_ip_ranges(void **state)
+{
+	struct netconf *c;
+
+	/* Prepended, as host-local does: they become sets 0.. */
+	c = parse_extra(
+		",\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":"
+		"\"10.9.0.0/24\",\"rangeStart\":\"10.9.0.100\"}],"
+		"[{\"subnet\":\"fd00:9::/64\"}]]},"
+		"\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.8.0.0/24\","
+		"\"ranges\":[[{\"subnet\":\"10.7.0.0/24\"}]]}");
+	assert_int_equal(c->ipam.n_sets, 4);
+	assert_net(&c->ipam.sets[0].r[0].subnet, "10.9.0.0/24");
+	assert_ip(&c->ipam.sets[0].r[0].start, "10.9.0.100");
+	assert_net(&c->ipam.sets[1].r[0].subnet, "fd00:9::/64");
+	assert_net(&c->ipam.sets[2].r[0].subnet, "10.8.0.0/24");
+	assert_net(&c->ipam.sets[3].r[0].subnet, "10.7.0.0/24");
+	free_conf(c);
+	/* Enough on their own; an empty list changes nothing. */
+	c = parse_extra(",\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":"
+			"\"10.9.0.0/24\"},{\"subnet\":\"10.9.1.0/24\"}]]},"
+			"\"ipam\":{\"type\":\"host-local\"}");
+	assert_int_equal(c->ipam.n_sets, 1);
+	assert_int_equal(c->ipam.sets[0].n, 2);
+	free_conf(c);
+	c = parse_extra(
+		",\"runtimeConfig\":{\"ipRanges\":[]}," IPAM_HL(SUBNET));
+	assert_int_equal(c->ipam.n_sets, 1);
+	assert_net(&c->ipam.sets[0].r[0].subnet, "10.0.0.0/24");
+	free_conf(c);
+	/* IPAM-only mode reads them too. */
+	{
+		struct netconf *m = new_conf();
+		static const char json[] =
+			"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\","
+			"\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":\"10.9.0.0/24\"}]]},"
+			"\"ipam\":{\"type\":\"brisk\"}}";
+
+		parse_ok(json, NULL, m);
+		assert_int_equal(m->ipam.n_sets, 1);
+		free_conf(m);
+	}
+
+	fails_extra(",\"runtimeConfig\":{\"ipRanges\":{}}," IPAM_HL(SUBNET),
+		    "runtimeConfig.ipRanges");
+	fails_extra(",\"runtimeConfig\":{\"ipRanges\":[{\"subnet\":"
+		    "\"10.9.0.0/24\"}]}," IPAM_HL(SUBNET),
+		    "runtimeConfig.ipRanges[0]");
+	fails_extra(",\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":"
+		    "\"10.9.0.0/33\"}]]}," IPAM_HL(SUBNET),
+		    "runtimeConfig.ipRanges[0][0].subnet");
+	fails_extra(",\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":"
+		    "\"10.0.0.128/25\"}]]}," IPAM_HL(SUBNET),
+		    "overlap");
+	fails_extra(
+		",\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":\"10.1.0.0/24\"}],"
+		"[{\"subnet\":\"10.2.0.0/24\"}],[{\"subnet\":\"10.3.0.0/24\"}],"
+		"[{\"subnet\":\"10.4.0.0/24\"}],[{\"subnet\":\"10.5.0.0/24\"}],"
+		"[{\"subnet\":\"10.6.0.0/24\"}],[{\"subnet\":\"10.7.0.0/24\"}],"
+		"[{\"subnet\":\"10.8.0.0/24\"}]]}," IPAM_HL(SUBNET),
+		"more than 8");
+}
+
+/* host-local: before 0.3.0 a result has one ip4 and one ip6. */
+static void test_sets_per_family(void **state)
+{
+	static const char two_v4[] =
+		"{\"cniVersion\":\"%s\",\"name\":\"n\",\"type\":\"bridge\","
+		"\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":"
+		"\"10.1.0.0/24\"}],[{\"subnet\":\"10.2.0.0/24\"}]]}}";
+	static const char dual[] =
+		"{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"type\":\"bridge\","
+		"\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":"
+		"\"10.1.0.0/24\"}],[{\"subnet\":\"fd00::/64\"}]]}}";
+	struct netconf *c = new_conf();
+	char json[512];
+
+	snprintf(json, sizeof(json), two_v4, "0.2.0");
+	parse_fails(json, NULL, CNI_ERR_CONFIG, "one range set per family");
+	snprintf(json, sizeof(json), two_v4, "0.1.0");
+	parse_fails(json, NULL, CNI_ERR_CONFIG, "one range set per family");
+	snprintf(json, sizeof(json), two_v4, "0.3.0");
+	parse_ok(json, NULL, c);
+	free_conf(c);
+	c = new_conf();
+	parse_ok(dual, NULL, c);
 	free_conf(c);
 }
 
@@ -959,6 +1241,11 @@ int main(void)
 		cmocka_unit_test(test_requested_ips),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_unsupported_fields),
+		cmocka_unit_test(test_port_keys),
+		cmocka_unit_test(test_trunk_invalid),
+		cmocka_unit_test(test_combinations),
+		cmocka_unit_test(test_ip_ranges),
+		cmocka_unit_test(test_sets_per_family),
 		cmocka_unit_test(test_peek_version),
 	};
 

@@ -583,6 +583,55 @@ static void test_add_route_grows(void **state)
 		cmocka_unit_test_prestate(f, &vers[CNI_V100]),              \
 		cmocka_unit_test_prestate(f, &vers[CNI_V110])
 
+static void assert_merge(const char *a, const char *b, const char *want)
+{
+	json_t *ja = a ? json_loads(a, 0, NULL) : NULL;
+	json_t *jb = b ? json_loads(b, 0, NULL) : NULL;
+	json_t *got = result_dns_merge(ja, jb);
+	char *text = got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS) :
+			   NULL;
+
+	if (!want)
+		assert_null(got);
+	else
+		assert_string_equal(text ? text : "(null)", want);
+	/* The inputs are left as they were. */
+	if (ja && a) {
+		json_t *again = json_loads(a, 0, NULL);
+
+		assert_true(json_equal(ja, again));
+		json_decref(again);
+	}
+	free(text);
+	json_decref(got);
+	json_decref(ja);
+	json_decref(jb);
+}
+
+/* Chaining: an earlier plugin's dns, then what ours adds. */
+static void test_dns_merge(void **state)
+{
+	assert_merge(NULL, NULL, NULL);
+	assert_merge("{\"nameservers\":[\"10.0.0.53\"]}", NULL,
+		     "{\"nameservers\":[\"10.0.0.53\"]}");
+	assert_merge(NULL, "{\"domain\":\"b.test\"}",
+		     "{\"domain\":\"b.test\"}");
+	assert_merge("{\"nameservers\":[\"10.0.0.53\",\"10.0.0.54\"],"
+		     "\"search\":[\"a.test\"],\"domain\":\"a.test\"}",
+		     "{\"nameservers\":[\"10.0.0.54\",\"fd00::53\"],"
+		     "\"search\":[\"b.test\",\"a.test\"],"
+		     "\"options\":[\"ndots:2\"],\"domain\":\"b.test\"}",
+		     "{\"domain\":\"a.test\",\"nameservers\":[\"10.0.0.53\","
+		     "\"10.0.0.54\",\"fd00::53\"],\"options\":[\"ndots:2\"],"
+		     "\"search\":[\"a.test\",\"b.test\"]}");
+	/* The first has no domain: the second's is taken. */
+	assert_merge("{}", "{\"domain\":\"b.test\"}",
+		     "{\"domain\":\"b.test\"}");
+	/* A list of another type in the second is not merged. */
+	assert_merge("{\"search\":[\"a.test\"]}", "{\"search\":\"b.test\"}",
+		     "{\"search\":[\"a.test\"]}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_decode_extras_and_nulls),
 		cmocka_unit_test(test_decode_dns_ref),
 		cmocka_unit_test(test_add_route_grows),
+		cmocka_unit_test(test_dns_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,12 +85,31 @@ static void reserve_locked(struct fixture *f, const char *addr, const char *id)
 	store_close(&s);
 }
 
+/* Release id/ifname: it must report exactly the leases that went. */
 static void release(struct store *s, const char *id, const char *ifname)
 {
+	struct ipaddr held[STORE_MAX_PER_ID], freed[STORE_MAX_PER_ID];
 	struct cni_err err = { 0 };
+	size_t n_held = 0, n = 0, n_left = 0;
 
-	assert_int_equal(store_release(s, id, ifname, &err), 0);
+	assert_int_equal(store_find(s, id, ifname, held, STORE_MAX_PER_ID,
+				    &n_held, &err),
+			 0);
+	assert_int_equal(store_release(s, id, ifname, freed, STORE_MAX_PER_ID,
+				       &n, &err),
+			 0);
 	assert_int_equal(err.code, 0);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < n_held && !ipaddr_eq(&freed[i], &held[j]))
+			j++;
+		assert_true(j < n_held);
+	}
+	assert_int_equal(store_find(s, id, ifname, held, STORE_MAX_PER_ID,
+				    &n_left, &err),
+			 0);
+	assert_int_equal(n + n_left, n_held);
 }
 
 /* First free-to-try address of lo..hi, "" when none. */

@@ -291,11 +291,14 @@ int store_reserve(struct store *s, const struct ipaddr *ip, const char *id,
 	return r;
 }
 
-/* Unlink the leases of @h of the format @want_old; keep going on error. */
+/*
+ * Unlink the leases of @h of the format @want_old, keep going on error;
+ * count them in *ret_n, the first @max in @ret.
+ */
 static int store_unlink_hits(struct store *s, const char *id,
 			     const char *ifname, const struct index_hit *h,
-			     size_t n, bool want_old, size_t *ret_removed,
-			     struct cni_err *err)
+			     size_t n, bool want_old, struct ipaddr *ret,
+			     size_t max, size_t *ret_n, struct cni_err *err)
 {
 	int r = 0;
 
@@ -311,26 +314,32 @@ static int store_unlink_hits(struct store *s, const char *id,
 					h[i].name);
 		if (u < 0)
 			continue;
-		*ret_removed += (size_t)u;
+		if (u > 0 && *ret_n < max &&
+		    ipaddr_parse(h[i].name, &ret[*ret_n]) < 0)
+			ret[*ret_n].family = 0;
+		*ret_n += (size_t)u;
 		store_forget(s, h[i].name, id, ifname, want_old);
 	}
 	return r;
 }
 
 int store_release(struct store *s, const char *id, const char *ifname,
+		  struct ipaddr *ret, size_t max, size_t *ret_n,
 		  struct cni_err *err)
 {
 	_cleanup_free_ struct index_hit *h = NULL;
-	size_t n = 0, removed = 0;
+	size_t n = 0;
 	int r;
 
+	*ret_n = 0;
 	r = store_hits(s, id, ifname, &h, &n, err);
 	if (r == 0)
-		r = store_unlink_hits(s, id, ifname, h, n, false, &removed,
-				      err);
+		r = store_unlink_hits(s, id, ifname, h, n, false, ret, max,
+				      ret_n, err);
 	/* As host-local: ID-only leases go only when no other one did. */
-	if (r == 0 && removed == 0)
-		r = store_unlink_hits(s, id, ifname, h, n, true, &removed, err);
+	if (r == 0 && *ret_n == 0)
+		r = store_unlink_hits(s, id, ifname, h, n, true, ret, max,
+				      ret_n, err);
 	return r;
 }
 
@@ -420,6 +429,7 @@ static int store_list_owner(const char *id, const char *ifname,
 		struct store_lease l = { .id = id, .ifname = ifname };
 
 		l.note = h[i].attested ? note : NULL;
+		l.mtime = (int64_t)h[i].st.st_mtim.tv_sec;
 		if (ipaddr_parse(h[i].name, &l.ip) == 0)
 			r = c->fn(&l, c->data, c->err);
 	}

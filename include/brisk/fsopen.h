@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BRISK_FSOPEN_H
+#define BRISK_FSOPEN_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+/*
+ * Opening paths that come from the input without blocking and without
+ * side effects: a FIFO would hang an open for reading or writing, and
+ * opening a device node can do anything its driver does on open.
+ */
+
+/* "a FIFO", "a socket", "a directory", "a device", ... for messages. */
+const char *fsopen_kind(mode_t mode);
+
+/*
+ * Open @path (relative to @atfd, or AT_FDCWD) with @flags (O_RDONLY, O_RDWR;
+ * O_NOFOLLOW is honoured) only once it is known to be of file type @want
+ * (S_IFREG or S_IFDIR): an O_PATH open first, which never blocks nor
+ * reaches a driver, then the type check, then the real open of that same
+ * inode through /proc/self/fd. O_CLOEXEC, O_NOCTTY and O_NONBLOCK are
+ * always added. Returns the fd or -errno; a file of another type is
+ * -EMEDIUMTYPE with its mode in *ret_mode (when not NULL).
+ */
+int fsopen_typed(int atfd, const char *path, int flags, mode_t want,
+		 mode_t *ret_mode);
+
+/*
+ * For an fd already open (with O_NONBLOCK): 0 when it is a regular file,
+ * -EMEDIUMTYPE (mode in *ret_mode when not NULL) when not, -errno when
+ * fstat fails.
+ */
+int fsopen_check_regular(int fd, mode_t *ret_mode);
+
+#endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
+
+const char *fsopen_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFLNK:
+		return "a symlink";
+	default:
+		return "a special file";
+	}
+}
+
+int fsopen_typed(int atfd, const char *path, int flags, mode_t want,
+		 mode_t *ret_mode)
+{
+	_cleanup_close_ int pfd = -1;
+	char proc[32];
+	struct stat st;
+	int fd;
+
+	pfd = openat(atfd, path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0)
+		return -errno;
+	if (ret_mode)
+		*ret_mode = st.st_mode;
+	/* O_PATH|O_NOFOLLOW opens the symlink itself: refuse it like open. */
+	if ((st.st_mode & S_IFMT) == S_IFLNK)
+		return -ELOOP;
+	if ((st.st_mode & S_IFMT) != want)
+		return -EMEDIUMTYPE;
+	/* The same inode, whatever happens to the name meanwhile. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc,
+		  (flags & ~O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+int fsopen_check_regular(int fd, mode_t *ret_mode)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (ret_mode)
+		*ret_mode = st.st_mode;
+	return S_ISREG(st.st_mode) ? 0 : -EMEDIUMTYPE;
+}
