@@ -19,6 +19,26 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family,
 	return ifi;
 }
 
+/*
+ * A request creating link @name in @b, with @flags set: NULL when the batch
+ * is full.
+ */
+static struct nlmsghdr *put_create(struct netlink *nl, struct netlink_batch *b,
+				   const char *name, unsigned int flags)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nlh)
+		return NULL;
+	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = flags;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh;
+}
+
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -99,18 +119,13 @@ int link_put_bridge(struct netlink *nl, struct netlink_batch *b,
 		    const char *name, int mtu, const uint8_t mac[6],
 		    bool promisc, bool vlan_filtering)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
+	/* Down: its sysctls are set before it can hear anything. */
+	struct nlmsghdr *nlh =
+		put_create(nl, b, name, promisc ? IFF_PROMISC : 0);
 	struct nlattr *li;
 
-	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (!nlh)
 		return -ENOBUFS;
-	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	/* Down: its sysctls are set before it can hear anything. */
-	ifi->ifi_flags = promisc ? IFF_PROMISC : 0;
-	ifi->ifi_change = ifi->ifi_flags;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	if (mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
@@ -165,17 +180,11 @@ static void put_veth_peer(struct nlmsghdr *nlh, const struct veth_spec *v)
 int link_put_veth(struct netlink *nl, struct netlink_batch *b,
 		  const struct veth_spec *v)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = put_create(nl, b, v->host_name, IFF_UP);
 	struct nlattr *li;
 
-	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (!nlh)
 		return -ENOBUFS;
-	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host_name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->host_mac);
 	if (v->mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->mtu);

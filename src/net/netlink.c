@@ -71,8 +71,8 @@ struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 	/* Refuse before touching anything: a refused add changes nothing. */
 	if (b->count >= NETLINK_BATCH_MAX)
 		return NULL;
-	if (b->cur && b->len + NLMSG_ALIGN(b->cur->nlmsg_len) >
-			      NETLINK_BATCH_SIZE - 1024)
+	if (b->cur &&
+	    b->len + NLMSG_ALIGN(b->cur->nlmsg_len) > NETLINK_BATCH_SIZE - 1024)
 		return NULL;
 	netlink_batch_close(b);
 	/* Builders add at most a few hundred bytes: the slack covers them. */
@@ -136,10 +136,12 @@ static int netlink_recv(struct netlink *nl, unsigned int first_seq,
 			continue;
 		if (n < 0)
 			return ack->error ?: -errno;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		for (; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			unsigned int idx = nlh->nlmsg_seq - first_seq;
 
-			if (nlh->nlmsg_seq < first_seq || idx >= NETLINK_BATCH_MAX)
+			if (nlh->nlmsg_seq < first_seq ||
+			    idx >= NETLINK_BATCH_MAX)
 				continue;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				netlink_parse_error(nlh, (int)idx, ack);

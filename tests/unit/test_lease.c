@@ -350,7 +350,7 @@ static void test_lock_timeout(void **state)
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(lease_lock(&f->d, 1000, &err), -EMEDIUMTYPE);
 	assert_int_equal(err.code, CNI_ERR_IO);
-	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_non_null(strstr(err.msg, "is a FIFO, not a file"));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, fixture_teardown)

@@ -84,17 +84,18 @@ static int index_open_dir(int atfd, const char *name)
 
 /*
  * Open file @name of the index for reading and writing (made when missing
- * with @create): never one that blocks or is not a regular file.
+ * with @create), with its stat: never one that blocks or is not a regular
+ * file (-EMEDIUMTYPE).
  */
-static int index_open_file(int dirfd, const char *name, bool create)
+static int index_open_file(int dirfd, const char *name, bool create,
+			   struct stat *ret_st)
 {
 	int fd = openat(dirfd, name,
 			O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
 				(create ? O_CREAT : 0),
 			0600);
-	struct stat st;
 
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+	if (fd >= 0 && (fstat(fd, ret_st) < 0 || !S_ISREG(ret_st->st_mode))) {
 		close(fd);
 		return -EMEDIUMTYPE;
 	}
@@ -144,6 +145,7 @@ static bool index_header_valid(struct index *x, int storefd)
 struct index *index_open(int datafd, const char *net, int storefd)
 {
 	struct index *x = calloc(1, sizeof(*x));
+	struct stat st;
 	int top;
 
 	if (!x)
@@ -156,7 +158,7 @@ struct index *index_open(int datafd, const char *net, int storefd)
 	x->fd = top < 0 ? top : index_open_dir(top, net);
 	cleanup_closep(&top);
 	if (x->fd >= 0)
-		x->hdrfd = index_open_file(x->fd, INDEX_HEADER, true);
+		x->hdrfd = index_open_file(x->fd, INDEX_HEADER, true, &st);
 	if (x->hdrfd < 0) {
 		log_debug("%s: brisk's index is unusable (%s): in memory only",
 			  net, strerror(errno));
@@ -203,13 +205,12 @@ static int index_load(struct index *x, unsigned int key, bool keep)
 		return 0;
 	}
 	snprintf(name, sizeof(name), "o-%03x", key);
-	f->fd = index_open_file(x->fd, name, false);
+	f->fd = index_open_file(x->fd, name, false, &st);
 	if (f->fd == -ENOENT)
 		f->fd = -1;
 	else if (f->fd < 0)
 		return f->fd;
-	if (f->fd >= 0 && fstat(f->fd, &st) == 0 &&
-	    st.st_size <= INDEX_FILE_MAX &&
+	if (f->fd >= 0 && st.st_size <= INDEX_FILE_MAX &&
 	    (buf = malloc((size_t)st.st_size + 1)) &&
 	    pread(f->fd, buf, (size_t)st.st_size, 0) == st.st_size) {
 		buf[st.st_size] = '\0';
@@ -521,17 +522,11 @@ int index_walk(struct index *x, index_walk_fn fn, void *data)
 		for (size_t i = 0; f && r >= 0 && i < f->n; i++) {
 			struct rec_owner *o = &f->o[i];
 
-			if (o->n > cap) {
-				struct index_hit *p =
-					realloc(h, o->n * sizeof(*h));
-
-				if (!p)
+			for (size_t j = 0; j < o->n; j++) {
+				if (GROW_ONE(h, cap, j, 4) < 0)
 					return -ENOMEM;
-				h = p;
-				cap = o->n;
-			}
-			for (size_t j = 0; j < o->n; j++)
 				index_hit_of(o, &o->l[j], &h[j]);
+			}
 			r = fn(o->id, o->ifname, o->note, h, o->n, data);
 		}
 	}
@@ -544,6 +539,7 @@ static int index_write_file(struct index *x, unsigned int key)
 {
 	struct index_file *f = x->files[key];
 	_cleanup_free_ char *buf = NULL;
+	struct stat st;
 	char name[8];
 	size_t len = 0;
 
@@ -557,7 +553,7 @@ static int index_write_file(struct index *x, unsigned int key)
 	if (!buf)
 		return -ENOMEM;
 	if (f->fd < 0)
-		f->fd = index_open_file(x->fd, name, true);
+		f->fd = index_open_file(x->fd, name, true, &st);
 	/* One pwrite: padded to the old size, so no truncation to crash in. */
 	if (f->fd < 0 || pwrite(f->fd, buf, len, 0) != (ssize_t)len)
 		return f->fd < 0 ? f->fd : -EIO;

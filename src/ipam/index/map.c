@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/grow.h"
 #include "map.h"
 
@@ -51,7 +52,8 @@ static int map_load(struct map *m, struct map_chunk *c)
 		       O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (c->fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	/* A FIFO or a device here gives no 8 KiB (or only zeros: a hint). */
+	if (fsopen_check_regular(c->fd, NULL) < 0)
+		return -EMEDIUMTYPE;
 	n = pread(c->fd, c->bits, MAP_BYTES, 0);
 	return n == MAP_BYTES ? 0 : -EBADMSG;
 }

@@ -16,6 +16,7 @@
 
 #include "brisk/cleanup.h"
 #include "brisk/fault.h"
+#include "brisk/fsopen.h"
 #include "brisk/lease.h"
 #include "brisk/log.h"
 
@@ -176,15 +177,16 @@ static int lease_flock_wait(struct lease_dir *d, int timeout_ms,
 static int lease_check_file(struct lease_dir *d, int fd, const char *name,
 			    struct cni_err *err)
 {
-	struct stat st;
+	mode_t mode = 0;
+	int r = fsopen_check_regular(fd, &mode);
 
-	if (fstat(fd, &st) < 0)
-		return cni_err_set(err, CNI_ERR_IO, errno, "cannot stat %s/%s",
-				   d->path, name);
-	if (!S_ISREG(st.st_mode))
+	if (r == -EMEDIUMTYPE)
 		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is not a regular file", d->path,
-				   name);
+				   "%s/%s is %s, not a file", d->path, name,
+				   fsopen_kind(mode));
+	if (r < 0)
+		return cni_err_set(err, CNI_ERR_IO, -r, "cannot stat %s/%s",
+				   d->path, name);
 	return 0;
 }
 
@@ -219,21 +221,6 @@ void lease_close(struct lease_dir *d)
 	cleanup_closep(&d->dirfd);
 	cleanup_closep(&d->datafd);
 	d->lockfd = d->dirfd = d->datafd = -1;
-}
-
-static int lease_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* A lease being written: an unnamed O_TMPFILE, or a named temporary. */
@@ -287,6 +274,7 @@ static int lease_tmp_write(struct lease_dir *d, const char *buf, size_t len,
 			   struct lease_tmp *t, struct stat *ret_st,
 			   struct cni_err *err)
 {
+	ssize_t n;
 	int r = 0;
 
 	t->name[0] = '\0';
@@ -297,7 +285,11 @@ static int lease_tmp_write(struct lease_dir *d, const char *buf, size_t len,
 	if (r < 0)
 		return cni_err_set(err, CNI_ERR_IO, -r,
 				   "cannot create a file in %s", d->path);
-	r = lease_write_all(t->fd, buf, len);
+	/* A regular file takes a lease's few bytes in one write: it is
+	 * short only when the disk is full. */
+	n = write(t->fd, buf, len);
+	if (n != (ssize_t)len)
+		r = n < 0 ? -errno : -ENOSPC;
 	/* link() keeps inode, mtime and size: the lease's stat for the index. */
 	if (r == 0 && fstat(t->fd, ret_st) < 0)
 		r = -errno;
@@ -478,8 +470,8 @@ int lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret,
 	/* ...but one that is no file could never be written back. */
 	if (lease_stat(d, name, &st) == 0 && !S_ISREG(st.st_mode))
 		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is not a regular file", d->path,
-				   name);
+				   "%s/%s is %s, not a file", d->path, name,
+				   fsopen_kind(st.st_mode));
 	return 0;
 }
 
@@ -505,8 +497,8 @@ int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 				   d->path, name);
 	if (!S_ISREG(st.st_mode))
 		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is not a regular file", d->path,
-				   name);
+				   "%s/%s is %s, not a file", d->path, name,
+				   fsopen_kind(st.st_mode));
 	if (pwrite(fd, buf, len, 0) != (ssize_t)len ||
 	    (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0))
 		return cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
