@@ -44,8 +44,8 @@ struct index {
 	bool failed; /* something was not recorded: never commit */
 	char boot[INDEX_BOOT_LEN];
 	struct map map;
-	struct rec_lease **names; /* during a sync: every lease, by name */
-	size_t n_names;
+	struct rec_lease **names; /* during a sync: every lease, hashed by name */
+	size_t n_names; /* the table's slots, a power of two */
 	struct index_file *files[REC_FILES]; /* NULL until used */
 };
 
@@ -418,10 +418,17 @@ static void index_load_all(struct index *x)
 	x->synced = true;
 }
 
-static int index_cmp_name(const void *a, const void *b)
+/* Where lease @name sits in the table of a sync: FNV-1a, then probing. */
+static size_t index_slot(const struct index *x, const char *name)
 {
-	return strcmp((*(struct rec_lease *const *)a)->name,
-		      (*(struct rec_lease *const *)b)->name);
+	size_t h = 2166136261u, mask = x->n_names - 1;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (h &= mask; x->names[h] && strcmp(x->names[h]->name, name) != 0;
+	     h = (h + 1) & mask)
+		;
+	return h;
 }
 
 int index_sync_begin(struct index *x)
@@ -432,7 +439,10 @@ int index_sync_begin(struct index *x)
 	for (unsigned int k = 0; k < REC_FILES; k++)
 		for (size_t i = 0; x->files[k] && i < x->files[k]->f.n; i++)
 			n += x->files[k]->f.o[i].n;
-	x->names = malloc((n + 1) * sizeof(*x->names));
+	/* A table at most half full: a name is found in a probe or two. */
+	for (x->n_names = 16; x->n_names < 2 * n; x->n_names *= 2)
+		;
+	x->names = calloc(x->n_names, sizeof(*x->names));
 	if (!x->names)
 		return -ENOMEM;
 	for (unsigned int k = 0; k < REC_FILES; k++) {
@@ -440,31 +450,19 @@ int index_sync_begin(struct index *x)
 
 		for (size_t i = 0; f && i < f->n; i++)
 			for (size_t j = 0; j < f->o[i].n; j++) {
-				f->o[i].l[j].seen = false;
-				x->names[x->n_names++] = &f->o[i].l[j];
+				struct rec_lease *l = &f->o[i].l[j];
+
+				l->seen = false;
+				x->names[index_slot(x, l->name)] = l;
 			}
 	}
-	qsort(x->names, x->n_names, sizeof(*x->names), index_cmp_name);
 	map_reset(&x->map);
 	return 0;
 }
 
 static struct rec_lease *index_sync_find(struct index *x, const char *name)
 {
-	size_t lo = 0, hi = x->n_names;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(x->names[mid]->name, name);
-
-		if (c == 0)
-			return x->names[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return x->names ? x->names[index_slot(x, name)] : NULL;
 }
 
 bool index_sync_known(struct index *x, const char *name)

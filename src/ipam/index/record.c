@@ -78,23 +78,19 @@ static char *str(struct cur *c, int64_t len)
 	return s;
 }
 
+/* The next lease of @o, into the room parse_owner made for all of them. */
 static int parse_lease(struct cur *c, struct rec_owner *o)
 {
+	struct rec_lease *l = memset(&o->l[o->n++], 0, sizeof(*l));
 	const char *sp;
-	struct rec_lease *l;
-	char name[IPADDR_STRLEN];
 
 	lit(c, "A ");
 	sp = c->bad ? NULL : memchr(c->p, ' ', (size_t)(c->end - c->p));
 	if (!sp || sp == c->p || sp - c->p >= IPADDR_STRLEN ||
 	    memchr(c->p, '\n', (size_t)(sp - c->p)))
 		return -EBADMSG;
-	memcpy(name, c->p, (size_t)(sp - c->p));
-	name[sp - c->p] = '\0';
+	memcpy(l->name, c->p, (size_t)(sp - c->p));
 	c->p = sp + 1;
-	l = rec_lease(o, name);
-	if (!l)
-		return -ENOMEM;
 	l->ino = (uint64_t)num(c, false, ' ');
 	l->sec = num(c, true, ' ');
 	l->nsec = num(c, true, ' ');
@@ -115,9 +111,12 @@ static int parse_owner(struct cur *c, struct rec_file *f)
 	iflen = num(c, false, ' ');
 	n = num(c, false, ' ');
 	notelen = num(c, false, '\n');
-	if (c->bad || is_old > 1 || idlen == 0 || n > REC_LEASES_MAX)
+	/* A lease takes 14 bytes at the least: no room made for more. */
+	if (c->bad || is_old > 1 || idlen == 0 || n > REC_LEASES_MAX ||
+	    n > (c->end - c->p) / 14)
 		return -EBADMSG;
-	if (GROW_ONE(f->o, f->cap, f->n, 4) < 0)
+	/* A file holds about ten owners: room for them in one allocation. */
+	if (GROW_ONE(f->o, f->cap, f->n, 16) < 0)
 		return -ENOMEM;
 	o = memset(&f->o[f->n++], 0, sizeof(*o));
 	o->is_old = is_old;
@@ -127,6 +126,10 @@ static int parse_owner(struct cur *c, struct rec_file *f)
 		o->note = str(c, notelen);
 	if (!o->ifname || (notelen > 0 && !o->note))
 		return c->bad ? -EBADMSG : -ENOMEM;
+	o->l = n ? malloc((size_t)n * sizeof(*o->l)) : NULL;
+	if (n && !o->l)
+		return -ENOMEM;
+	o->cap = (size_t)n;
 	while (r == 0 && (int64_t)o->n < n)
 		r = parse_lease(c, o);
 	return r;
