@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * Attachment records (see meta.h): written beside the leases by ADD, read
+ * back by brisk gc, reclaimStale and brisk leases, which judge from them
+ * alone, and only with certainty, that an attachment is gone.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>

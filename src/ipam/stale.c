@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Stale leases: found from the store's notes, judged by meta.c. */
+/*
+ * Stale leases (see stale.h): the store's notes judged by meta.c, under the
+ * store's lock; a lease is released only when its note says for certain
+ * that its attachment is gone, never the attachment being made.
+ */
 #include <stdlib.h>
 #include <string.h>
 
