@@ -31,8 +31,9 @@ static int delegate_find(const char *path, const char *type, char *ret,
 	while (*p) {
 		size_t len = strcspn(p, ":");
 
-		if (len > 0 && (size_t)snprintf(ret, n, "%.*s/%s", (int)len, p,
-						 type) < n &&
+		if (len > 0 &&
+		    (size_t)snprintf(ret, n, "%.*s/%s", (int)len, p, type) <
+			    n &&
 		    access(ret, X_OK) == 0)
 			return 0;
 		p += len + (p[len] == ':');
@@ -114,12 +115,14 @@ static int delegate_read(int fd, char **ret, size_t *ret_len,
 	ssize_t n = 1;
 
 	if (!buf)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	while (n != 0 && len <= DELEGATE_OUT_MAX) {
 		n = read(fd, buf + len, DELEGATE_OUT_MAX + 1 - len);
 		if (n < 0 && errno != EINTR)
-			return cni_err_set(err, CNI_ERR_IO, errno,
-					   "cannot read the ipam plugin's output");
+			return cni_err_set(
+				err, CNI_ERR_IO, errno,
+				"cannot read the ipam plugin's output");
 		len += n > 0 ? (size_t)n : 0;
 	}
 	if (len > DELEGATE_OUT_MAX)
@@ -139,7 +142,8 @@ static int delegate_stdin(json_t *conf, int *ret_fd, struct cni_err *err)
 	_cleanup_close_ int fd = -1;
 
 	if (!text)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	fd = memfd_create("cni-config", MFD_CLOEXEC);
 	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 ||
 	    lseek(fd, 0, SEEK_SET) < 0)
@@ -168,7 +172,8 @@ static int delegate_exec(const char *bin, const char *cmd, json_t *conf,
 	wr = p[1];
 	env = delegate_env(cmd, cmdvar, sizeof(cmdvar));
 	if (!env)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = delegate_spawn(bin, env, in, wr, &pid, err);
 	if (r < 0)
 		return r;
@@ -218,8 +223,8 @@ int delegate_run(const char *cni_path, const char *cmd, const char *type,
 		return 0;
 	*ret_result = json_loadb(out, len, 0, NULL);
 	if (!json_is_object(*ret_result))
-		return cni_err_set(err, CNI_ERR_DECODE, EINVAL,
-				   "ipam plugin %s: result is not a JSON object",
-				   type);
+		return cni_err_set(
+			err, CNI_ERR_DECODE, EINVAL,
+			"ipam plugin %s: result is not a JSON object", type);
 	return 0;
 }
