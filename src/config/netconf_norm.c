@@ -113,6 +113,10 @@ static int norm_bridge(json_t *o, const struct netconf *c)
 	r |= json_object_set_new(o, "promiscMode", json_boolean(c->promisc));
 	r |= json_object_set_new(o, "mtu", json_integer(c->mtu));
 	r |= json_object_set_new(o, "vlan", json_integer(c->vlan));
+	r |= json_object_set_new(o, "preserveDefaultVlan",
+				 json_boolean(c->preserve_default_vlan));
+	r |= json_object_set_new(o, "portIsolation",
+				 json_boolean(c->port_isolation));
 	r |= json_object_set_new(o, "enabledad", json_boolean(c->enable_dad));
 	r |= json_object_set_new(o, "disableContainerInterface",
 				 json_boolean(c->disable_container_iface));

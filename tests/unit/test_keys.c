@@ -35,6 +35,8 @@ static const struct {
 } array_elems[] = {
 	{ "ipam.ranges[][]", "{\"subnet\":\"10.1.0.0/24\"}" },
 	{ "ipam.routes[]", "{\"dst\":\"0.0.0.0/0\"}" },
+	{ "vlanTrunk[]", "{\"id\":10}" },
+	{ "runtimeConfig.ipRanges[]", "[{\"subnet\":\"10.2.0.0/24\"}]" },
 };
 
 static json_t *elem_for(const char *path, size_t len)
