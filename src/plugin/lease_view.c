@@ -80,7 +80,8 @@ int lease_view_load(struct lease_view *v, const char *data_dir,
 		snprintf(v->boot, sizeof(v->boot), "%s", store_boot(&s));
 		r = store_list(&s, lease_view_add, &c, err);
 	}
-	if (r == 0)
+	/* Nothing to sort in a store without leases (and no array yet). */
+	if (r == 0 && v->n > first)
 		qsort(v->rows + first, v->n - first, sizeof(v->rows[0]),
 		      lease_view_rowcmp);
 	return r;
