@@ -3,7 +3,10 @@
 #
 # bench.sh: brisk against the reference bridge + host-local plugins
 # (/usr/lib/cni) and against the floor (tests/bench/floor.c: only the kernel
-# work of one ADD/DEL, through brisk's own net layer).
+# work of one ADD/DEL, through brisk's own net layer). Cases: sequential
+# ADD/CHECK/DEL, memory and child processes, VERSION, 64 concurrent ADDs and
+# DELs, pre-filled stores of up to 60,000 leases, and a mixed store of 10,000
+# leases where host-local adds and deletes one before each brisk call.
 #
 #   scripts/bench.sh [-n N] [--quick] [--fw]
 #
@@ -21,7 +24,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,20s/^# \{0,1\}//p' "$0"
+	sed -n '4,21s/^# \{0,1\}//p' "$0"
 	exit "${1:-0}"
 }
 
@@ -30,7 +33,7 @@ usage() {
 inner() {
 	local TM="$TMP/tm.pl" DATA="$TMP/data" CNI_BIN=/usr/lib/cni
 	local BRISK="$BUILD/brisk" FLOOR="$BUILD/floor" REF=/usr/lib/cni/bridge
-	local SCALE_N=30 CONC_ROUNDS=5 WARMUP=3
+	local SCALE_N=30 CONC_ROUNDS=5 WARMUP=3 MIX_SIZE=10000
 	local -A BR SUB
 
 	if [[ $QUICK == 1 ]]; then
@@ -302,6 +305,58 @@ inner() {
 			"$3" <"$2" >"$TMP/out" 2>"$TMP/err" || die "$CNI_COMMAND under strace failed"
 	}
 
+	# mixed_bench: host-local changes the store before every brisk call.
+	mixed_bench() {
+		echo "== mixed: $MIX_SIZE leases, a host-local ADD and DEL between brisk calls, $SCALE_N iterations"
+		# host-local alone (the IPAM plugin, no bridge) changes the store behind
+		# brisk's back before every brisk call: brisk must catch up with that
+		# one change, not re-read the whole store.
+		local dd=$TMP/mixed net=bench-mixed hl=$CNI_BIN/host-local
+		printf '%s' "$(conf brisk "$net" "${BR[brisk]}" "${SUB[brisk]}" "$dd")" >"$TMP/mixed.json"
+		prefill "$dd/$net" "$MIX_SIZE" "${SUB[brisk]%.0/*}.2"
+		# hl_pair ID NS: host-local ADD then DEL of ID, both timed.
+		hl_pair() {
+			export CNI_CONTAINERID=$1 CNI_NETNS=/run/netns/$2 CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+			CNI_COMMAND=ADD timed "$TMP/mixed.json" "$hl"
+			echo "$T_WALL" >>"$TMP/r/mixed-hl.add"
+			CNI_COMMAND=DEL timed "$TMP/mixed.json" "$hl"
+			echo "$T_WALL" >>"$TMP/r/mixed-hl.del"
+		}
+		for ((i = -WARMUP; i < SCALE_N; i++)); do
+			local ns=${PFX}mx-$((i + WARMUP)) mp=$TMP/r/mixed-brisk
+			((i < 0)) && mp=$TMP/r/mixed-warmup
+			ip netns add "$ns"
+			hl_pair "mixed-hl-a$i" "$ns"
+			export CNI_CONTAINERID=mixed-$i CNI_NETNS=/run/netns/$ns CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+			CNI_COMMAND=ADD timed "$TMP/mixed.json" "$BRISK"
+			echo "$T_WALL" >>"$mp.add"
+			check_added "$ns"
+			hl_pair "mixed-hl-d$i" "$ns"
+			export CNI_CONTAINERID=mixed-$i CNI_NETNS=/run/netns/$ns CNI_IFNAME=eth0 CNI_PATH=$CNI_BIN
+			CNI_COMMAND=DEL timed "$TMP/mixed.json" "$BRISK"
+			echo "$T_WALL" >>"$mp.del"
+			check_deleted "$ns" "${BR[brisk]}"
+			ip netns del "$ns"
+			if ((i == -1)); then rm -f "$TMP"/r/mixed-hl.*; fi
+		done
+		left=$(find "$dd/$net" -maxdepth 1 -type f ! -name lock ! -name 'last_reserved_ip.*' | wc -l)
+		[[ $left == "$MIX_SIZE" ]] || die "mixed: $left leases after DEL, expected $MIX_SIZE"
+		rm -rf "$dd"
+	}
+
+	# mixed_report: the mixed case's part of the report.
+	mixed_report() {
+		printf 'Mixed: %d leases, a host-local ADD and DEL before each brisk call, median of %d (ms)\n' \
+			"$MIX_SIZE" "$SCALE_N"
+		local ma md ha hd
+		ma=$(med "$R/mixed-brisk.add") md=$(med "$R/mixed-brisk.del")
+		ha=$(med "$R/mixed-hl.add") hd=$(med "$R/mixed-hl.del")
+		printf '%-24s %10s %10s\n' "" ADD DEL
+		printf '%-24s %10s %10s\n' "brisk (bridge + IPAM)" "$ma" "$md"
+		printf '%-24s %10s %10s\n' "host-local (IPAM only)" "$ha" "$hd"
+		printf '%-24s %10s %10s\n' "brisk/host-local" "$(ratio "$ma" "$ha")" "$(ratio "$md" "$hd")"
+	}
+
 	# fw_report: the firewall part of the report (after fw_bench).
 	fw_report() {
 		local R=$TMP/r p e p2 e2
@@ -512,6 +567,7 @@ inner() {
 	done
 
 	fw_bench
+	mixed_bench
 
 	# --- report ---
 	local R=$TMP/r
@@ -612,6 +668,8 @@ inner() {
 	done
 	echo
 	fw_report
+	echo
+	mixed_report
 	echo "================================================================================"
 }
 

@@ -18,9 +18,9 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 ninja -C "$dir" >/dev/null
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch" /tmp/brisk-fuzz-lease-*' EXIT
+trap 'rm -rf "$scratch" /tmp/brisk-fuzz-lease-* /tmp/brisk-fuzz-index-*' EXIT
 failed=0
-for h in netconf prevresult cniargs resolvconf lease fwrec; do
+for h in netconf prevresult cniargs resolvconf lease index fwrec; do
 	mkdir -p "$scratch/$h"
 	log="$scratch/$h.log"
 	if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

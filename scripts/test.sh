@@ -5,6 +5,7 @@
 # (", N skipped" is appended when something was skipped).
 #
 # Stages:
+#   0. the layer check of scripts/lint.sh (one test, "lint:layers")
 #   1. normal build ($BRISK_BUILD_DIR, default "build"): the cmocka unit
 #      tests (each case counts as one test), then every
 #      tests/integration/test_*.sh run as `bash FILE` with BRISK and BRISK_SRC
@@ -12,7 +13,7 @@
 #      same again, every name prefixed "asan:"
 #   3. valgrind on each unit test executable of the normal build
 #   4. fuzzing, when scripts/fuzz.sh exists (see run_fuzz)
-# --quick runs stage 1 only.
+# --quick runs stages 0 and 1 only.
 #
 # Integration test contract: exit 0 = pass, 77 = skip, anything else (or
 # running longer than $BRISK_TEST_TIMEOUT seconds, default 600) = fail.
@@ -433,6 +434,16 @@ abs()
 stage_start "dependencies"
 if ! bash scripts/deps.sh; then
 	record deps fail "scripts/deps.sh failed"
+fi
+stage_end
+
+stage_start "layers"
+mkdir -p "$BUILD_DIR/test-logs"
+if bash scripts/lint.sh --layers >"$BUILD_DIR/test-logs/layers.log" 2>&1; then
+	record "lint:layers" pass "" loud
+else
+	record "lint:layers" fail "an include goes up a layer or closes a circle"
+	show_log "$BUILD_DIR/test-logs/layers.log" 40
 fi
 stage_end
 

@@ -47,9 +47,13 @@ void attach_random_mac(uint8_t mac[6]);
 int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 			 struct cni_err *err);
 
-/* Release the attachment's addresses: the built-in store or the plugin. */
+/*
+ * Release the attachment's addresses: the built-in store (what it freed in
+ * @ret, which may be NULL; see ipam.h) or the plugin.
+ */
+struct ipam_freed;
 int attach_ipam_del(const struct cni_env *env, struct netconf *c,
-		    struct cni_err *err);
+		    struct ipam_freed *ret, struct cni_err *err);
 
 /*
  * Decode the config's prevResult into @ret (initialised by the caller,

@@ -19,8 +19,10 @@
  */
 int cmd_add(const struct cni_env *env, struct netconf *c, json_t **ret_out,
 	    struct cni_err *err);
+/* DEL: what the built-in store freed goes to @ret_freed (may be NULL). */
+struct ipam_freed;
 int cmd_del(const struct cni_env *env, struct netconf *c,
-	    struct cni_err *err);
+	    struct ipam_freed *ret_freed, struct cni_err *err);
 int cmd_check(const struct cni_env *env, struct netconf *c,
 	      struct cni_err *err);
 int cmd_gc(const struct cni_env *env, struct netconf *c, struct cni_err *err);
@@ -58,9 +60,8 @@ void call_log_config(struct call_log *cl, const struct netconf *c);
 void call_log_early_failure(struct call_log *cl);
 /* The addresses of an ADD's result. */
 void call_log_result(struct call_log *cl, json_t *res);
-/* Before DEL: the addresses the built-in store holds for the attachment. */
-void call_log_held(struct call_log *cl, const struct cni_env *env,
-		   const struct netconf *c);
+/* The addresses a DEL freed in the built-in store. */
+void call_log_freed(struct call_log *cl, const struct ipam_freed *f);
 /* Write the line, if wanted: @r and @err are the call's outcome. */
 void call_log_end(struct call_log *cl, const struct cni_env *env, int r,
 		  const struct cni_err *err);

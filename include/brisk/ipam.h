@@ -6,8 +6,13 @@
 #include <stddef.h>
 
 #include "brisk/err.h"
-#include "brisk/meta.h"
 #include "brisk/netconf.h"
+
+/*
+ * Allocation policy of the built-in IPAM, as host-local's: the range sets,
+ * round robin from last_reserved_ip, requested addresses, all or nothing.
+ * The leases themselves are the store's (store.h).
+ */
 
 /* One address handed out: the address with its subnet's prefix, and gw. */
 struct ipam_lease {
@@ -15,9 +20,6 @@ struct ipam_lease {
 	struct ipaddr gw; /* family 0 when the range has none */
 	int set; /* index of the range set it came from */
 };
-
-/* How long a call waits for the store lock before answering code 11. */
-#define IPAM_LOCK_TIMEOUT_MS 10000
 
 /*
  * Give id/ifname one address from each range set of @c (built-in IPAM).
@@ -28,15 +30,26 @@ struct ipam_lease {
  * @netns (CNI_NETNS, may be NULL) is recorded beside the leases, with the
  * boot id, so that brisk gc and reclaimStale can later tell that this
  * attachment is gone. With c->reclaim_stale, a full range set first gets
- * back the leases of this network that are stale (see meta_judge).
+ * back the leases of this network that are stale (see stale.h).
  */
-int ipam_allocate(const struct ipamconf *c, const char *network,
-		  const char *id, const char *ifname, const char *netns,
-		  struct ipam_lease *ret, size_t *ret_n, struct cni_err *err);
+int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
+		  const char *ifname, const char *netns, struct ipam_lease *ret,
+		  size_t *ret_n, struct cni_err *err);
 
-/* Release every lease of id/ifname in @network; absence is success. */
-int ipam_release(const struct ipamconf *c, const char *network,
-		 const char *id, const char *ifname, struct cni_err *err);
+/* The addresses one release freed (the first IPAM_FREED_MAX of them). */
+#define IPAM_FREED_MAX 16
+struct ipam_freed {
+	size_t n;
+	struct ipaddr ip[IPAM_FREED_MAX];
+};
+
+/*
+ * Release every lease of id/ifname in @network; absence is success. What
+ * was freed is in @ret (may be NULL).
+ */
+int ipam_release(const struct ipamconf *c, const char *network, const char *id,
+		 const char *ifname, struct ipam_freed *ret,
+		 struct cni_err *err);
 
 /*
  * Verify that each of @ips is leased to id/ifname. Code 999 naming the
@@ -46,25 +59,11 @@ int ipam_check(const struct ipamconf *c, const char *network, const char *id,
 	       const char *ifname, const struct ipaddr *ips, size_t n,
 	       struct cni_err *err);
 
-/* One stale lease (borrowed strings, valid during the callback). */
-struct ipam_stale {
-	struct ipaddr ip;
-	const char *id;
-	const char *ifname;
-	enum meta_verdict why;
-};
-
-typedef void (*ipam_stale_fn)(const struct ipam_stale *st, void *data);
-
 /*
- * Find the stale leases of @network under @data_dir: those whose brisk
- * record says, with certainty, that their attachment is gone (meta_judge);
- * a lease without a record (host-local's) is never one. With @apply they
- * are released, under the store lock. @fn sees each one after the lock is
- * dropped; *ret_n counts them.
+ * STATUS: the store of @network is writable and every range set has a
+ * free address. Code 50 otherwise.
  */
-int ipam_gc_stale(const char *data_dir, const char *network, bool apply,
-		  ipam_stale_fn fn, void *data, size_t *ret_n,
-		  struct cni_err *err);
+int ipam_status(const struct ipamconf *c, const char *network,
+		struct cni_err *err);
 
 #endif

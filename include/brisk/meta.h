@@ -7,12 +7,13 @@
 #include <stdint.h>
 
 /*
- * What brisk records beside a lease (in its own index, never in the lease
- * store) so that it can later tell, with certainty, that the attachment
- * that holds the lease is gone: the namespace it was made in and the boot.
+ * What brisk records beside a lease (as the store's note of its owner, in
+ * brisk's index, never in the lease store) so that it can later tell, with
+ * certainty, that the attachment that holds the lease is gone: the
+ * namespace it was made in and the boot.
  */
 
-/* /proc/sys/kernel/random/boot_id: 36 characters and the NUL. */
+/* A boot id: 36 characters and the NUL. */
 #define META_BOOT_ID_LEN 37
 
 struct meta_attach {
@@ -31,9 +32,6 @@ enum meta_verdict {
 	META_STALE_NETNS_REPLACED, /* the path names another namespace */
 };
 
-/* The current boot id into @ret; "" when it cannot be read. */
-void meta_boot_id(char ret[META_BOOT_ID_LEN]);
-
 /*
  * Describe an attachment made now in namespace @netns (NULL or "" when
  * none) during boot @boot_id: records the path and, when it is a namespace
@@ -41,9 +39,14 @@ void meta_boot_id(char ret[META_BOOT_ID_LEN]);
  */
 int meta_attach_init(struct meta_attach *m, const char *netns,
 		     const char *boot_id);
-/* Deep copy of @src into @dst (which it overwrites). 0 or -ENOMEM. */
-int meta_attach_copy(struct meta_attach *dst, const struct meta_attach *src);
 void meta_attach_clear(struct meta_attach *m);
+/*
+ * @m as the note the store keeps beside the leases (malloc'ed; NULL on
+ * ENOMEM): "<boot id|-> <netns dev> <netns ino> <time>[ <netns path>]".
+ */
+char *meta_format(const struct meta_attach *m);
+/* A note back into @ret (clear it after). -EBADMSG: not one of ours. */
+int meta_parse(const char *note, struct meta_attach *ret);
 
 /*
  * The network namespaces some visible process is in, as a sorted list of
@@ -71,6 +74,5 @@ enum meta_verdict meta_judge(const struct meta_attach *m, const char *boot_id,
 			     const struct meta_live *live);
 /* A short stable word for @v ("live", "reboot", "netns-gone", ...). */
 const char *meta_verdict_str(enum meta_verdict v);
-
 
 #endif

@@ -73,6 +73,16 @@ int netlink_send_acked(struct netlink *nl, const void *buf, size_t len,
 		       unsigned int first_seq, unsigned int count,
 		       unsigned int abort_seq, netlink_cb cb, void *data,
 		       struct netlink_ack *ack);
+/*
+ * netlink_batch_run as one step of a call, the set-up of every request of
+ * link.c and addr.c: 0 on success; a failure whose errno is in @quiet (a
+ * 0-terminated list, or NULL) is returned as it is with @err untouched (the
+ * caller's "exists" or "not there"); any other fills @err as
+ * netlink_ack_err does with @what.
+ */
+int netlink_run(struct netlink *nl, struct netlink_batch *b, netlink_cb cb,
+		void *data, const int *quiet, const char *what,
+		struct cni_err *err);
 /* Send one dump request built in @nlh; @cb sees every reply message. */
 int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,
 		 void *data, struct netlink_ack *ack);

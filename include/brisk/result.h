@@ -35,6 +35,7 @@ struct result {
 	int n_ips;
 	struct result_ip ips[RESULT_MAX_IPS];
 	int n_routes;
+	size_t cap_routes;
 	struct iproute *routes;
 	json_t *dns;
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brisk/grow.h"
 #include "brisk/result.h"
 
 void result_init(struct result *r)
@@ -21,16 +22,10 @@ void result_clear(struct result *r)
 
 int result_add_route(struct result *r, const struct iproute *rt)
 {
-	struct iproute *routes;
-
-	if ((size_t)r->n_routes >= INT_MAX / sizeof(*routes))
+	if (r->n_routes == INT_MAX ||
+	    GROW_ONE(r->routes, r->cap_routes, (size_t)r->n_routes, 4) < 0)
 		return -ENOMEM;
-	/* A result holds a handful of routes; growing by one is enough. */
-	routes = realloc(r->routes, (r->n_routes + 1) * sizeof(*routes));
-	if (!routes)
-		return -ENOMEM;
-	routes[r->n_routes++] = *rt;
-	r->routes = routes;
+	r->routes[r->n_routes++] = *rt;
 	return 0;
 }
 

@@ -15,6 +15,9 @@
 
 extern char **environ;
 
+/* A result is small; anything larger is hostile. */
+#define DELEGATE_OUT_MAX (1024 * 1024)
+
 /* First executable <dir>/<type> along CNI_PATH. */
 static int delegate_find(const char *path, const char *type, char *ret,
 			 size_t n, struct cni_err *err)
@@ -28,8 +31,9 @@ static int delegate_find(const char *path, const char *type, char *ret,
 	while (*p) {
 		size_t len = strcspn(p, ":");
 
-		if (len > 0 && (size_t)snprintf(ret, n, "%.*s/%s", (int)len, p,
-						 type) < n &&
+		if (len > 0 &&
+		    (size_t)snprintf(ret, n, "%.*s/%s", (int)len, p, type) <
+			    n &&
 		    access(ret, X_OK) == 0)
 			return 0;
 		p += len + (p[len] == ':');
@@ -102,6 +106,35 @@ static int delegate_spawn(const char *bin, char **env, int in, int out,
 	return 0;
 }
 
+/* The plugin's answer: all of @fd, up to DELEGATE_OUT_MAX bytes. */
+static int delegate_read(int fd, char **ret, size_t *ret_len,
+			 struct cni_err *err)
+{
+	_cleanup_free_ char *buf = malloc(DELEGATE_OUT_MAX + 1);
+	size_t len = 0;
+	ssize_t n = 1;
+
+	if (!buf)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
+	while (n != 0 && len <= DELEGATE_OUT_MAX) {
+		n = read(fd, buf + len, DELEGATE_OUT_MAX + 1 - len);
+		if (n < 0 && errno != EINTR)
+			return cni_err_set(
+				err, CNI_ERR_IO, errno,
+				"cannot read the ipam plugin's output");
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (len > DELEGATE_OUT_MAX)
+		return cni_err_set(err, CNI_ERR_DECODE, EFBIG,
+				   "ipam plugin output larger than %d bytes",
+				   DELEGATE_OUT_MAX);
+	buf[len] = '\0';
+	*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
 /* The config goes in a memfd, so a plugin that never reads cannot block us. */
 static int delegate_stdin(json_t *conf, int *ret_fd, struct cni_err *err)
 {
@@ -109,7 +142,8 @@ static int delegate_stdin(json_t *conf, int *ret_fd, struct cni_err *err)
 	_cleanup_close_ int fd = -1;
 
 	if (!text)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	fd = memfd_create("cni-config", MFD_CLOEXEC);
 	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 ||
 	    lseek(fd, 0, SEEK_SET) < 0)
@@ -138,12 +172,13 @@ static int delegate_exec(const char *bin, const char *cmd, json_t *conf,
 	wr = p[1];
 	env = delegate_env(cmd, cmdvar, sizeof(cmdvar));
 	if (!env)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	r = delegate_spawn(bin, env, in, wr, &pid, err);
 	if (r < 0)
 		return r;
 	close(TAKE_FD(wr));
-	r = cni_read_all(rd, ret_out, ret_len, err);
+	r = delegate_read(rd, ret_out, ret_len, err);
 	while (waitpid(pid, ret_status, 0) < 0 && errno == EINTR)
 		;
 	return r;
@@ -168,7 +203,7 @@ static int delegate_fail(const char *type, const char *out, size_t len,
 	return -EIO;
 }
 
-int delegate_run(const struct cni_env *env, const char *cmd, const char *type,
+int delegate_run(const char *cni_path, const char *cmd, const char *type,
 		 json_t *conf, json_t **ret_result, struct cni_err *err)
 {
 	_cleanup_free_ char *out = NULL;
@@ -176,7 +211,7 @@ int delegate_run(const struct cni_env *env, const char *cmd, const char *type,
 	size_t len = 0;
 	int status = 0, r;
 
-	r = delegate_find(env->path, type, bin, sizeof(bin), err);
+	r = delegate_find(cni_path, type, bin, sizeof(bin), err);
 	if (r < 0)
 		return r;
 	r = delegate_exec(bin, cmd, conf, &out, &len, &status, err);
@@ -188,8 +223,8 @@ int delegate_run(const struct cni_env *env, const char *cmd, const char *type,
 		return 0;
 	*ret_result = json_loadb(out, len, 0, NULL);
 	if (!json_is_object(*ret_result))
-		return cni_err_set(err, CNI_ERR_DECODE, EINVAL,
-				   "ipam plugin %s: result is not a JSON object",
-				   type);
+		return cni_err_set(
+			err, CNI_ERR_DECODE, EINVAL,
+			"ipam plugin %s: result is not a JSON object", type);
 	return 0;
 }

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * The allocation policy of the built-in IPAM (see ipam.h): host-local's
+ * choices, made through the store façade.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "brisk/cleanup.h"
 #include "brisk/ipam.h"
-#include "brisk/lease.h"
 #include "brisk/log.h"
-#include "stale.h"
+#include "brisk/meta.h"
+#include "brisk/stale.h"
+#include "brisk/store.h"
 
 /* What one allocation holds per set, and which of it this call took. */
 struct ipam_alloc {
@@ -14,16 +20,12 @@ struct ipam_alloc {
 	bool is_new[IPAM_MAX_SETS];
 };
 
-static int ipam_open_locked(const struct ipamconf *c, const char *network,
-			    struct lease_store *s, struct cni_err *err)
+static int ipam_open(const struct ipamconf *c, const char *network,
+		     struct store *s, struct cni_err *err)
 {
 	const char *dir = c->data_dir[0] ? c->data_dir : IPAM_DEFAULT_DATA_DIR;
-	int r;
 
-	r = lease_store_open(dir, network, s, err);
-	if (r < 0)
-		return r;
-	return lease_store_lock(s, IPAM_LOCK_TIMEOUT_MS, err);
+	return store_open(dir, network, STORE_LOCK_TIMEOUT_MS, s, err);
 }
 
 /* The set and range holding @ip, or -1 in *ret_range when none does. */
@@ -56,18 +58,21 @@ static int ipam_match_requests(const struct ipamconf *c, struct ipaddr *req,
 
 		ipam_find(c, ip, &set, &ri);
 		if (ri < 0)
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "requested address %s is not in any range",
-					   ipaddr_fmt(ip, a));
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"requested address %s is not in any range",
+				ipaddr_fmt(ip, a));
 		if (ipaddr_is_set(&req[set]))
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "requested addresses %s and %s are both in ipam.ranges[%zu]",
-					   ipaddr_fmt(&req[set], a),
-					   ipaddr_fmt(ip, b), set);
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"requested addresses %s and %s are both in ipam.ranges[%zu]",
+				ipaddr_fmt(&req[set], a), ipaddr_fmt(ip, b),
+				set);
 		if (ipaddr_eq(ip, &c->sets[set].r[ri].gw))
-			return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-					   "requested address %s is the gateway of ipam.ranges[%zu]",
-					   ipaddr_fmt(ip, a), set);
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"requested address %s is the gateway of ipam.ranges[%zu]",
+				ipaddr_fmt(ip, a), set);
 		req[set] = *ip;
 	}
 	return 0;
@@ -126,49 +131,62 @@ static size_t ipam_segments(const struct ipam_rangeset *rs,
 	return n;
 }
 
-/* Try the free candidates of one stretch in order, skipping the gateway. */
-static int ipam_search_seg(struct lease_store *s, const struct ipam_seg *seg,
+/* The first address of @seg from @from worth trying that is no gateway. */
+static int ipam_candidate(struct store *s, struct ipaddr from,
+			  const struct ipam_seg *seg, const struct ipaddr *gw,
+			  struct ipaddr *ret, bool *ret_found,
+			  struct cni_err *err)
+{
+	for (;;) {
+		int r = store_next_free(s, &from, &seg->hi, ret, ret_found,
+					err);
+
+		if (r < 0 || !*ret_found || !ipaddr_eq(ret, gw))
+			return r;
+		*ret_found = false;
+		if (ipaddr_eq(ret, &seg->hi))
+			return 0;
+		from = *ret;
+		ipaddr_next(&from);
+	}
+}
+
+/*
+ * Take the first free address of one stretch for id/ifname. With @id NULL
+ * (STATUS) take nothing: *ret_ok says whether one is free.
+ */
+static int ipam_search_seg(struct store *s, const struct ipam_seg *seg,
 			   const struct ipaddr *gw, int set, const char *id,
 			   const char *ifname, struct ipaddr *ret, bool *ret_ok,
 			   struct cni_err *err)
 {
-	struct ipaddr cur = seg->lo, cand;
-	bool found;
+	struct ipaddr cur = seg->lo;
 	int r;
 
 	for (;;) {
-		r = lease_next_free(s, &cur, &seg->hi, &cand, &found, err);
-		if (r < 0 || !found)
+		r = ipam_candidate(s, cur, seg, gw, ret, ret_ok, err);
+		if (r < 0 || !*ret_ok || !id)
 			return r;
-		if (!ipaddr_eq(&cand, gw)) {
-			r = lease_reserve(s, &cand, id, ifname, set, ret_ok,
-					  err);
-			if (r < 0 || *ret_ok) {
-				*ret = cand;
-				return r;
-			}
-		}
-		if (ipaddr_eq(&cand, &seg->hi))
-			return 0;
-		cur = cand;
+		r = store_reserve(s, ret, id, ifname, set, ret_ok, err);
+		if (r < 0 || *ret_ok || ipaddr_eq(ret, &seg->hi))
+			return r;
+		cur = *ret;
 		ipaddr_next(&cur);
 	}
 }
 
-static int ipam_search(struct lease_store *s, const struct ipamconf *c,
-		       size_t set, const char *id, const char *ifname,
-		       struct ipaddr *ret, bool *ret_ok, struct cni_err *err)
+static int ipam_search(struct store *s, const struct ipamconf *c, size_t set,
+		       const char *id, const char *ifname, struct ipaddr *ret,
+		       bool *ret_ok, struct cni_err *err)
 {
 	const struct ipam_rangeset *rs = &c->sets[set];
 	struct ipam_seg seg[RANGESET_MAX + 1];
 	struct ipaddr last;
 	size_t n;
-	int r;
+	int r = 0;
 
 	*ret_ok = false;
-	r = lease_last_reserved(s, (int)set, &last, err);
-	if (r < 0)
-		return r;
+	r = store_last_reserved(s, (int)set, &last, err);
 	n = ipam_segments(rs, &last, seg);
 	for (size_t i = 0; i < n && !*ret_ok && r == 0; i++)
 		r = ipam_search_seg(s, &seg[i], &rs->r[seg[i].ri].gw, (int)set,
@@ -177,15 +195,15 @@ static int ipam_search(struct lease_store *s, const struct ipamconf *c,
 }
 
 /*
- * Reserve the first free address after last_reserved_ip.<set>. Before
- * saying there is none: re-read the store once (the index may be behind),
- * then, when the config allows it, reclaim stale leases once.
+ * The first free address after last_reserved_ip.<set>, taken for id/ifname
+ * (only found, with @id NULL). Before saying there is none: catch up with
+ * the files once, then, when the config allows it, reclaim stale leases.
  */
-static int ipam_take_next(struct lease_store *s, const struct ipamconf *c,
-			  size_t set, const char *id, const char *ifname,
+static int ipam_take_next(struct store *s, const struct ipamconf *c, size_t set,
+			  const char *id, const char *ifname,
 			  struct ipaddr *ret, struct cni_err *err)
 {
-	bool ok = false, again = false, reclaimed = false;
+	bool ok = false, again = false, reclaimed = !id || !c->reclaim_stale;
 	size_t n;
 	int r;
 
@@ -193,10 +211,12 @@ static int ipam_take_next(struct lease_store *s, const struct ipamconf *c,
 		r = ipam_search(s, c, set, id, ifname, ret, &ok, err);
 		if (r < 0 || ok)
 			return r;
-		lease_recheck(s, &again);
+		r = store_recheck(s, &again, err);
+		if (r < 0)
+			return r;
 		if (again)
 			continue;
-		if (!c->reclaim_stale || reclaimed)
+		if (reclaimed)
 			break;
 		reclaimed = true;
 		r = stale_reclaim(s, id, ifname, &n, err);
@@ -212,8 +232,8 @@ static int ipam_take_next(struct lease_store *s, const struct ipamconf *c,
 }
 
 /* One address for @set: @req when given, else the next free one. */
-static int ipam_take(struct lease_store *s, const struct ipamconf *c,
-		     size_t set, const struct ipaddr *req, const char *id,
+static int ipam_take(struct store *s, const struct ipamconf *c, size_t set,
+		     const struct ipaddr *req, const char *id,
 		     const char *ifname, struct ipaddr *ret,
 		     struct cni_err *err)
 {
@@ -223,7 +243,7 @@ static int ipam_take(struct lease_store *s, const struct ipamconf *c,
 
 	if (!ipaddr_is_set(req))
 		return ipam_take_next(s, c, set, id, ifname, ret, err);
-	r = lease_reserve(s, req, id, ifname, (int)set, &ok, err);
+	r = store_reserve(s, req, id, ifname, (int)set, &ok, err);
 	if (r < 0)
 		return r;
 	if (!ok)
@@ -234,22 +254,35 @@ static int ipam_take(struct lease_store *s, const struct ipamconf *c,
 	return 0;
 }
 
+/* For brisk gc and reclaimStale: where this attachment lives. */
+static void ipam_note(struct store *s, const char *id, const char *ifname,
+		      const char *netns)
+{
+	struct meta_attach m;
+	char *note = NULL;
+
+	if (meta_attach_init(&m, netns, store_boot(s)) == 0)
+		note = meta_format(&m);
+	if (note)
+		store_note(s, id, ifname, note);
+	free(note);
+	meta_attach_clear(&m);
+}
+
 /*
  * Under the lock: reuse what id/ifname already holds in each set (a repeated
  * ADD returns the same addresses), take an address for every other set.
  */
-static int ipam_store_alloc(struct lease_store *s, const struct ipamconf *c,
+static int ipam_store_alloc(struct store *s, const struct ipamconf *c,
 			    const char *id, const char *ifname,
-			    const struct ipaddr *req,
-			    const struct meta_attach *m, struct ipam_alloc *a,
-			    struct cni_err *err)
+			    const struct ipaddr *req, const char *netns,
+			    struct ipam_alloc *a, struct cni_err *err)
 {
-	struct ipaddr held[LEASE_MAX_PER_ID];
+	struct ipaddr held[STORE_MAX_PER_ID];
 	size_t n_held = 0;
 	int r;
 
-	r = lease_find_by_id(s, id, ifname, held, LEASE_MAX_PER_ID, &n_held,
-			     err);
+	r = store_find(s, id, ifname, held, STORE_MAX_PER_ID, &n_held, err);
 	if (r < 0)
 		return r;
 	for (size_t set = 0; set < c->n_sets; set++) {
@@ -268,13 +301,12 @@ static int ipam_store_alloc(struct lease_store *s, const struct ipamconf *c,
 			return r;
 		a->is_new[set] = true;
 	}
-	/* For brisk gc and reclaimStale: where this attachment lives. */
-	lease_note_owner(s, id, ifname, m);
+	ipam_note(s, id, ifname, netns);
 	return 0;
 }
 
 /* Give back what this call took; the first error stays the reported one. */
-static void ipam_rollback(struct lease_store *s, const struct ipam_alloc *a)
+static void ipam_rollback(struct store *s, const struct ipam_alloc *a)
 {
 	char buf[IPADDR_STRLEN];
 
@@ -283,7 +315,7 @@ static void ipam_rollback(struct lease_store *s, const struct ipam_alloc *a)
 
 		if (!a->is_new[set])
 			continue;
-		if (lease_release_ip(s, &a->ip[set], &e) < 0)
+		if (store_release_ip(s, &a->ip[set], &e) < 0)
 			log_err("rollback: cannot release %s: %s (%s)",
 				ipaddr_fmt(&a->ip[set], buf), e.msg, e.details);
 	}
@@ -301,18 +333,11 @@ static void ipam_fill_lease(const struct ipamconf *c, size_t set,
 	ret->set = (int)set;
 }
 
-static void ipam_meta_clear(struct meta_attach *m)
+int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
+		  const char *ifname, const char *netns, struct ipam_lease *ret,
+		  size_t *ret_n, struct cni_err *err)
 {
-	meta_attach_clear(m);
-}
-
-int ipam_allocate(const struct ipamconf *c, const char *network,
-		  const char *id, const char *ifname, const char *netns,
-		  struct ipam_lease *ret, size_t *ret_n, struct cni_err *err)
-{
-	_cleanup_(lease_store_close) struct lease_store s = LEASE_STORE_INIT;
-	_cleanup_(ipam_meta_clear) struct meta_attach m = { 0 };
-	char boot[META_BOOT_ID_LEN];
+	_cleanup_(store_close) struct store s = STORE_INIT;
 	struct ipaddr req[IPAM_MAX_SETS];
 	struct ipam_alloc a = { 0 };
 	int r;
@@ -325,69 +350,77 @@ int ipam_allocate(const struct ipamconf *c, const char *network,
 	r = ipam_match_requests(c, req, err);
 	if (r < 0)
 		return r;
-	/* Outside the lock: the record of this attachment. */
-	meta_boot_id(boot);
-	if (meta_attach_init(&m, netns, boot) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-				   "out of memory");
-	r = ipam_open_locked(c, network, &s, err);
+	r = ipam_open(c, network, &s, err);
 	if (r < 0)
 		return r;
-	r = ipam_store_alloc(&s, c, id, ifname, req, &m, &a, err);
+	r = ipam_store_alloc(&s, c, id, ifname, req, netns, &a, err);
 	if (r < 0) {
 		ipam_rollback(&s, &a);
 		return r;
 	}
-	lease_store_close(&s);
+	store_close(&s);
 	for (size_t set = 0; set < c->n_sets; set++)
 		ipam_fill_lease(c, set, &a.ip[set], &ret[set]);
 	*ret_n = c->n_sets;
 	return 0;
 }
 
-int ipam_release(const struct ipamconf *c, const char *network,
-		 const char *id, const char *ifname, struct cni_err *err)
+int ipam_release(const struct ipamconf *c, const char *network, const char *id,
+		 const char *ifname, struct ipam_freed *ret,
+		 struct cni_err *err)
 {
-	_cleanup_(lease_store_close) struct lease_store s = LEASE_STORE_INIT;
-	int r;
+	_cleanup_(store_close) struct store s = STORE_INIT;
+	struct ipam_freed ignored;
+	int r = ipam_open(c, network, &s, err);
 
-	r = ipam_open_locked(c, network, &s, err);
-	if (r < 0)
-		return r;
-	return lease_release_by_id(&s, id, ifname, err);
+	if (!ret)
+		ret = &ignored;
+	ret->n = 0;
+	if (r == 0)
+		r = store_release(&s, id, ifname, ret->ip, IPAM_FREED_MAX,
+				  &ret->n, err);
+	if (ret->n > IPAM_FREED_MAX)
+		ret->n = IPAM_FREED_MAX;
+	return r;
 }
 
 int ipam_check(const struct ipamconf *c, const char *network, const char *id,
 	       const char *ifname, const struct ipaddr *ips, size_t n,
 	       struct cni_err *err)
 {
-	_cleanup_(lease_store_close) struct lease_store s = LEASE_STORE_INIT;
-	struct ipaddr held[LEASE_MAX_PER_ID];
+	_cleanup_(store_close) struct store s = STORE_INIT;
 	char buf[IPADDR_STRLEN];
-	size_t n_held = 0;
-	int r;
+	int missing = -1;
+	int r = ipam_open(c, network, &s, err);
 
-	r = ipam_open_locked(c, network, &s, err);
-	if (r < 0)
+	if (r == 0)
+		r = store_check(&s, id, ifname, ips, n, &missing, err);
+	if (r < 0 || missing < 0)
 		return r;
-	r = lease_find_by_id(&s, id, ifname, held, LEASE_MAX_PER_ID, &n_held,
-			     err);
-	if (r < 0)
-		return r;
-	lease_store_close(&s);
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
+	cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
+		    "address %s is not leased to this container",
+		    ipaddr_fmt(&ips[missing], buf));
+	cni_err_detail(err, "container %s, interface %s, network %s", id,
+		       ifname, network);
+	return -ENOENT;
+}
 
-		for (size_t j = 0; j < n_held && !found; j++)
-			found = ipaddr_eq(&ips[i], &held[j]);
-		if (found)
-			continue;
-		cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
-			    "address %s is not leased to this container",
-			    ipaddr_fmt(&ips[i], buf));
-		cni_err_detail(err, "container %s, interface %s, network %s",
-			       id, ifname, network);
-		return -ENOENT;
+int ipam_status(const struct ipamconf *c, const char *network,
+		struct cni_err *err)
+{
+	_cleanup_(store_close) struct store s = STORE_INIT;
+	struct ipaddr free_ip;
+	int r = ipam_open(c, network, &s, err);
+
+	if (r == 0 && !store_writable(&s))
+		r = cni_err_set(err, CNI_ERR_UNAVAILABLE, errno,
+				"lease store %s is not writable", s.d.path);
+	for (size_t set = 0; r == 0 && set < c->n_sets; set++) {
+		r = ipam_take_next(&s, c, set, NULL, NULL, &free_ip, err);
+		if (r == -ENOSPC)
+			err->code = CNI_ERR_UNAVAILABLE;
 	}
-	return 0;
+	if (r < 0 && err->code == CNI_ERR_IO)
+		err->code = CNI_ERR_UNAVAILABLE;
+	return r;
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * Attachment records (see meta.h): written beside the leases by ADD, read
+ * back by brisk gc, reclaimStale and brisk leases, which judge from them
+ * alone, and only with certainty, that an attachment is gone.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,38 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "brisk/cleanup.h"
+#include "brisk/grow.h"
 #include "brisk/meta.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
 #endif
-
-void meta_boot_id(char ret[META_BOOT_ID_LEN])
-{
-	_cleanup_close_ int fd = -1;
-	char buf[64];
-	ssize_t n;
-	size_t len;
-
-	ret[0] = '\0';
-	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	len = strcspn(buf, "\n");
-	/* A UUID: anything else is not a boot id we can compare. */
-	if (len != META_BOOT_ID_LEN - 1)
-		return;
-	for (size_t i = 0; i < len; i++)
-		if (!isxdigit((unsigned char)buf[i]) && buf[i] != '-')
-			return;
-	memcpy(ret, buf, len);
-	ret[len] = '\0';
-}
 
 /*
  * A namespace file. Only nsfs (Linux 3.19 on) counts: on older kernels
@@ -76,19 +56,40 @@ int meta_attach_init(struct meta_attach *m, const char *netns,
 	return 0;
 }
 
-int meta_attach_copy(struct meta_attach *dst, const struct meta_attach *src)
-{
-	*dst = *src;
-	dst->netns = NULL;
-	if (src->netns && !(dst->netns = strdup(src->netns)))
-		return -ENOMEM;
-	return 0;
-}
-
 void meta_attach_clear(struct meta_attach *m)
 {
 	free(m->netns);
 	m->netns = NULL;
+}
+
+char *meta_format(const struct meta_attach *m)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s %" PRIu64 " %" PRIu64 " %" PRId64 "%s%s",
+		     m->boot_id[0] ? m->boot_id : "-", m->ns_dev, m->ns_ino,
+		     m->time, m->netns ? " " : "",
+		     m->netns ? m->netns : "") < 0)
+		return NULL;
+	return s;
+}
+
+int meta_parse(const char *note, struct meta_attach *ret)
+{
+	char boot[META_BOOT_ID_LEN];
+	int n = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sscanf(note, "%36s %" SCNu64 " %" SCNu64 " %" SCNd64 "%n", boot,
+		   &ret->ns_dev, &ret->ns_ino, &ret->time, &n) != 4 ||
+	    (note[n] != '\0' && note[n] != ' '))
+		return -EBADMSG;
+	snprintf(ret->boot_id, sizeof(ret->boot_id), "%s",
+		 strcmp(boot, "-") == 0 ? "" : boot);
+	/* The path is the rest, spaces and all. */
+	if (note[n] && !(ret->netns = strdup(note + n + 1)))
+		return -ENOMEM;
+	return 0;
 }
 
 static int meta_cmp_u64(const void *a, const void *b)
@@ -96,21 +97,6 @@ static int meta_cmp_u64(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static int meta_live_add(struct meta_live *l, size_t *cap, uint64_t ino)
-{
-	if (l->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		uint64_t *p = realloc(l->ino, ncap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		l->ino = p;
-		*cap = ncap;
-	}
-	l->ino[l->n++] = ino;
-	return 0;
 }
 
 int meta_live_scan(struct meta_live *ret)
@@ -133,11 +119,12 @@ int meta_live_scan(struct meta_live *ret)
 		if (stat(path, &st) < 0)
 			continue;
 		ret->dev = (uint64_t)st.st_dev;
-		if (meta_live_add(ret, &cap, (uint64_t)st.st_ino) < 0) {
+		if (GROW_ONE(ret->ino, cap, ret->n, 256) < 0) {
 			closedir(d);
 			meta_live_clear(ret);
 			return -ENOMEM;
 		}
+		ret->ino[ret->n++] = (uint64_t)st.st_ino;
 	}
 	closedir(d);
 	if (ret->n)

@@ -42,34 +42,29 @@ int addr_add(struct netlink *nl, int ifindex, const struct ipnet *a,
 	     bool nodad, struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 	char buf[IPNET_STRLEN], what[IPNET_STRLEN + 16];
 	int r;
 
 	netlink_batch_init(&b);
 	addr_put_add(nl, &b, ifindex, a, nodad);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -EEXIST || r == 0)
-		return 0;
 	snprintf(what, sizeof(what), "add address %s", ipnet_fmt(a, buf));
-	return netlink_ack_err(&ack, err, what);
+	r = netlink_run(nl, &b, NULL, NULL, (const int[]){ EEXIST, 0 }, what,
+			err);
+	return r == -EEXIST ? 0 : r;
 }
 
 int addr_del(struct netlink *nl, int ifindex, const struct ipnet *a,
 	     struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
-	struct nlmsghdr *nlh;
 	int r;
 
 	netlink_batch_init(&b);
-	nlh = netlink_batch_add(nl, &b, RTM_DELADDR, 0);
-	put_ifaddr(nlh, ifindex, a);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == 0 || r == -EADDRNOTAVAIL || r == -ENODEV)
-		return 0;
-	return netlink_ack_err(&ack, err, "delete address");
+	put_ifaddr(netlink_batch_add(nl, &b, RTM_DELADDR, 0), ifindex, a);
+	r = netlink_run(nl, &b, NULL, NULL,
+			(const int[]){ EADDRNOTAVAIL, ENODEV, 0 },
+			"delete address", err);
+	return r == -EADDRNOTAVAIL || r == -ENODEV ? 0 : r;
 }
 
 struct addr_list_ctx {

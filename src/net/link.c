@@ -19,6 +19,26 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family,
 	return ifi;
 }
 
+/*
+ * A request creating link @name in @b, with @flags set: NULL when the batch
+ * is full.
+ */
+static struct nlmsghdr *put_create(struct netlink *nl, struct netlink_batch *b,
+				   const char *name, unsigned int flags)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nlh)
+		return NULL;
+	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = flags;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh;
+}
+
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -75,7 +95,6 @@ int link_get(struct netlink *nl, const char *name, int ifindex,
 	     struct link_info *ret, struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 	struct nlmsghdr *nlh;
 	int r;
 
@@ -87,32 +106,26 @@ int link_get(struct netlink *nl, const char *name, int ifindex,
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	/* Skip per-VF and stats blocks: we only need the basics. */
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = netlink_batch_run(nl, &b, link_info_cb, ret, &ack);
+	r = netlink_run(nl, &b, link_info_cb, ret, (const int[]){ ENODEV, 0 },
+			name ? name : "link lookup", err);
 	if (r == -ENODEV) {
 		memset(ret, 0, sizeof(*ret));
 		return 0;
 	}
-	if (r < 0)
-		return netlink_ack_err(&ack, err, name ? name : "link lookup");
-	return 0;
+	return r;
 }
 
 int link_put_bridge(struct netlink *nl, struct netlink_batch *b,
 		    const char *name, int mtu, const uint8_t mac[6],
 		    bool promisc, bool vlan_filtering)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
+	/* Down: its sysctls are set before it can hear anything. */
+	struct nlmsghdr *nlh =
+		put_create(nl, b, name, promisc ? IFF_PROMISC : 0);
 	struct nlattr *li;
 
-	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (!nlh)
 		return -ENOBUFS;
-	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	/* Down: its sysctls are set before it can hear anything. */
-	ifi->ifi_flags = promisc ? IFF_PROMISC : 0;
-	ifi->ifi_change = ifi->ifi_flags;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	if (mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
@@ -133,17 +146,11 @@ int link_bridge_create(struct netlink *nl, const char *name, int mtu,
 		       struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
-	int r;
 
 	netlink_batch_init(&b);
 	link_put_bridge(nl, &b, name, mtu, mac, promisc, vlan_filtering);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -EEXIST)
-		return r;
-	if (r < 0)
-		return netlink_ack_err(&ack, err, "bridge create");
-	return 0;
+	return netlink_run(nl, &b, NULL, NULL, (const int[]){ EEXIST, 0 },
+			   "bridge create", err);
 }
 
 static void put_veth_peer(struct nlmsghdr *nlh, const struct veth_spec *v)
@@ -173,17 +180,11 @@ static void put_veth_peer(struct nlmsghdr *nlh, const struct veth_spec *v)
 int link_put_veth(struct netlink *nl, struct netlink_batch *b,
 		  const struct veth_spec *v)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = put_create(nl, b, v->host_name, IFF_UP);
 	struct nlattr *li;
 
-	nlh = netlink_batch_add(nl, b, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	if (!nlh)
 		return -ENOBUFS;
-	ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host_name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->host_mac);
 	if (v->mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)v->mtu);
@@ -200,39 +201,28 @@ int link_veth_create(struct netlink *nl, const struct veth_spec *v,
 		     struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
-	int r;
 
 	netlink_batch_init(&b);
 	link_put_veth(nl, &b, v);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -EEXIST)
-		return r;
-	if (r < 0)
-		return netlink_ack_err(&ack, err, "veth create");
-	return 0;
+	return netlink_run(nl, &b, NULL, NULL, (const int[]){ EEXIST, 0 },
+			   "veth create", err);
 }
 
 int link_del(struct netlink *nl, const char *name, bool *ret_deleted,
 	     struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 	struct nlmsghdr *nlh;
 	int r;
 
-	*ret_deleted = false;
 	netlink_batch_init(&b);
 	nlh = netlink_batch_add(nl, &b, RTM_DELLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, 0);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	r = netlink_batch_run(nl, &b, NULL, NULL, &ack);
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return netlink_ack_err(&ack, err, "link delete");
-	*ret_deleted = true;
-	return 0;
+	r = netlink_run(nl, &b, NULL, NULL, (const int[]){ ENODEV, 0 },
+			"link delete", err);
+	*ret_deleted = r == 0;
+	return r == -ENODEV ? 0 : r;
 }
 
 int link_put_flags(struct netlink *nl, struct netlink_batch *b, int ifindex,
@@ -253,13 +243,10 @@ int link_set_flags(struct netlink *nl, int ifindex, unsigned int flags,
 		   unsigned int change, struct cni_err *err)
 {
 	struct netlink_batch b;
-	struct netlink_ack ack;
 
 	netlink_batch_init(&b);
 	link_put_flags(nl, &b, ifindex, flags, change);
-	if (netlink_batch_run(nl, &b, NULL, NULL, &ack) < 0)
-		return netlink_ack_err(&ack, err, "link set flags");
-	return 0;
+	return netlink_run(nl, &b, NULL, NULL, NULL, "link set flags", err);
 }
 
 void link_mac_fmt(const uint8_t mac[6], char *buf)

@@ -76,8 +76,8 @@ struct nlmsghdr *netlink_batch_add(struct netlink *nl, struct netlink_batch *b,
 	/* Refuse before touching anything: a refused add changes nothing. */
 	if (b->count >= NETLINK_BATCH_MAX)
 		return NULL;
-	if (b->cur && b->len + NLMSG_ALIGN(b->cur->nlmsg_len) >
-			      NETLINK_BATCH_SIZE - 1024)
+	if (b->cur &&
+	    b->len + NLMSG_ALIGN(b->cur->nlmsg_len) > NETLINK_BATCH_SIZE - 1024)
 		return NULL;
 	netlink_batch_close(b);
 	/* Builders add at most a few hundred bytes: the slack covers them. */
@@ -151,7 +151,8 @@ static int netlink_recv(struct netlink *nl, struct netlink_wait *w,
 			continue;
 		if (n < 0)
 			return ack->error ?: -errno;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		for (; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			unsigned int idx = nlh->nlmsg_seq - first_seq;
 
 			if (w->abort_seq && nlh->nlmsg_seq == w->abort_seq &&
@@ -210,6 +211,19 @@ int netlink_send_acked(struct netlink *nl, const void *buf, size_t len,
 	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
 		return ack->error = -errno;
 	return netlink_recv(nl, &w, cb, data, ack);
+}
+
+int netlink_run(struct netlink *nl, struct netlink_batch *b, netlink_cb cb,
+		void *data, const int *quiet, const char *what,
+		struct cni_err *err)
+{
+	struct netlink_ack ack;
+	int r = netlink_batch_run(nl, b, cb, data, &ack);
+
+	for (; r < 0 && quiet && *quiet; quiet++)
+		if (r == -*quiet)
+			return r;
+	return r < 0 ? netlink_ack_err(&ack, err, what) : 0;
 }
 
 int netlink_dump(struct netlink *nl, struct nlmsghdr *nlh, netlink_cb cb,

@@ -54,7 +54,7 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err)
 		s->n_ipam_routes = c->ipam.n_routes;
 		return r;
 	}
-	r = delegate_run(env, "ADD", c->ipam.type, c->raw, &res, err);
+	r = delegate_run(env->path, "ADD", c->ipam.type, c->raw, &res, err);
 	if (r < 0)
 		return r;
 	r = add_take_delegated(s, res, err);
@@ -62,12 +62,12 @@ int add_ipam_acquire(struct add_state *s, struct cni_err *err)
 		struct cni_err ignored = { 0 };
 
 		/* The plugin did allocate: give it back before failing. */
-		delegate_run(env, "DEL", c->ipam.type, c->raw, NULL, &ignored);
+		delegate_run(env->path, "DEL", c->ipam.type, c->raw, NULL, &ignored);
 	}
 	return r;
 }
 
 int add_ipam_release(struct add_state *s, struct cni_err *err)
 {
-	return attach_ipam_del(s->a.env, s->a.conf, err);
+	return attach_ipam_del(s->a.env, s->a.conf, NULL, err);
 }

@@ -132,13 +132,13 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 }
 
 int attach_ipam_del(const struct cni_env *env, struct netconf *c,
-		    struct cni_err *err)
+		    struct ipam_freed *ret, struct cni_err *err)
 {
 	if (c->ipam.kind == IPAM_BUILTIN)
 		return ipam_release(&c->ipam, c->name, env->container_id,
-				    env->ifname, err);
+				    env->ifname, ret, err);
 	if (c->ipam.kind == IPAM_DELEGATE)
-		return delegate_run(env, "DEL", c->ipam.type, c->raw, NULL,
+		return delegate_run(env->path, "DEL", c->ipam.type, c->raw, NULL,
 				    err);
 	return 0;
 }
@@ -159,7 +159,7 @@ int attach_ipam_check(const struct cni_env *env, struct netconf *c,
 	size_t n = 0;
 
 	if (c->ipam.kind == IPAM_DELEGATE)
-		return delegate_run(env, "CHECK", c->ipam.type, c->raw, NULL,
+		return delegate_run(env->path, "CHECK", c->ipam.type, c->raw, NULL,
 				    err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;

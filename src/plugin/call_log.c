@@ -12,7 +12,6 @@
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
 #include "brisk/ipam.h"
-#include "brisk/lease.h"
 #include "brisk/log.h"
 
 /*
@@ -96,29 +95,15 @@ void call_log_result(struct call_log *cl, json_t *res)
 				    json_object_get(res, "ip6"), "ip")));
 }
 
-/*
- * Before a DEL releases them: the addresses the built-in store holds for
- * this attachment (prefix lengths are not in the store: /32 and /128).
- */
-void call_log_held(struct call_log *cl, const struct cni_env *env,
-		   const struct netconf *c)
+/* Not in the store: prefix lengths. Each is shown as /32 or /128. */
+void call_log_freed(struct call_log *cl, const struct ipam_freed *f)
 {
-	_cleanup_(lease_store_close) struct lease_store s = LEASE_STORE_INIT;
-	struct ipaddr ips[LEASE_MAX_PER_ID];
-	struct cni_err err = { 0 };
-	size_t n = 0;
-
-	if (!cl->on || c->ipam.kind != IPAM_BUILTIN)
-		return;
-	if (lease_store_open(c->ipam.data_dir, c->name, &s, &err) < 0 ||
-	    lease_store_lock(&s, IPAM_LOCK_TIMEOUT_MS, &err) < 0 ||
-	    lease_find_by_id(&s, env->container_id, env->ifname, ips,
-			     LEASE_MAX_PER_ID, &n, &err) < 0)
-		return;
-	for (size_t i = 0; i < n && cl->n_ips < CALLLOG_MAX_IPS; i++) {
-		cl->ips[cl->n_ips].addr = ips[i];
-		cl->ips[cl->n_ips++].prefixlen = ips[i].family == AF_INET ? 32 :
-									    128;
+	for (size_t i = 0; i < f->n && cl->n_ips < CALLLOG_MAX_IPS; i++) {
+		if (!f->ip[i].family)
+			continue;
+		cl->ips[cl->n_ips].addr = f->ip[i];
+		cl->ips[cl->n_ips++].prefixlen =
+			f->ip[i].family == AF_INET ? 32 : 128;
 	}
 }
 

@@ -16,9 +16,10 @@
 #include "brisk/cleanup.h"
 #include "brisk/cli.h"
 #include "brisk/cni.h"
-#include "brisk/ipam.h"
+#include "brisk/grow.h"
 #include "brisk/link.h"
 #include "brisk/meta.h"
+#include "brisk/stale.h"
 #include "fwstep.h"
 
 enum {
@@ -55,31 +56,34 @@ struct cli_gc {
 	bool apply;
 	struct cli_gc_owner *owners; /* distinct, for the host veths */
 	size_t n_owners;
+	size_t cap_owners;
 	bool oom;
 };
 
 static void cli_gc_note_owner(struct cli_gc *g, const char *id,
 			      const char *ifname)
 {
-	struct cli_gc_owner *p;
+	struct cli_gc_owner *o;
 
 	for (size_t i = 0; i < g->n_owners; i++)
 		if (strcmp(g->owners[i].id, id) == 0 &&
 		    strcmp(g->owners[i].ifname, ifname) == 0)
 			return;
-	p = realloc(g->owners, (g->n_owners + 1) * sizeof(*p));
-	if (!p || !(p[g->n_owners].id = strdup(id))) {
-		if (p)
-			g->owners = p;
+	if (GROW_ONE(g->owners, g->cap_owners, g->n_owners, 8) < 0) {
 		g->oom = true;
 		return;
 	}
-	snprintf(p[g->n_owners].ifname, IFNAMSIZ, "%s", ifname);
-	g->owners = p;
+	o = &g->owners[g->n_owners];
+	o->id = strdup(id);
+	if (!o->id) {
+		g->oom = true;
+		return;
+	}
+	snprintf(o->ifname, IFNAMSIZ, "%s", ifname);
 	g->n_owners++;
 }
 
-static void cli_gc_print(const struct ipam_stale *st, void *data)
+static void cli_gc_print(const struct stale_lease *st, void *data)
 {
 	char ip[IPADDR_STRLEN];
 
@@ -164,8 +168,8 @@ static int cli_gc_run(struct cli_gc *g)
 		fprintf(stderr, "brisk gc: no lease store %s\n", path);
 		return CLI_FAIL;
 	}
-	r = ipam_gc_stale(g->data_dir, g->network, g->apply, cli_gc_print, g,
-			  &n, &err);
+	r = stale_gc(g->data_dir, g->network, g->apply, cli_gc_print, g, &n,
+		     &err);
 	if (r < 0) {
 		fprintf(stderr, "brisk gc: %s (%s)\n", err.msg, err.details);
 		return CLI_FAIL;

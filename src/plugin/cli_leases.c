@@ -66,7 +66,6 @@ struct cli_leases {
 	size_t cap_networks;
 	struct lease_view view;
 	struct lease_state *state;
-	char boot[META_BOOT_ID_LEN];
 	struct meta_live live;
 	struct netlink nl;
 	bool has_nl;
@@ -143,7 +142,7 @@ static void cli_leases_judge(struct cli_leases *l, const struct lease_row *row,
 	st->netns = -1;
 	st->veth = -1;
 	if (row->has_meta) {
-		st->why = meta_judge(&row->meta, l->boot, &l->live);
+		st->why = meta_judge(&row->meta, l->view.boot, &l->live);
 		if (st->why != META_LIVE)
 			st->netns = 0;
 		else if (row->meta.ns_ino)
@@ -169,7 +168,6 @@ static int cli_leases_judge_all(struct cli_leases *l)
 		fputs("brisk leases: out of memory\n", stderr);
 		return CLI_FAIL;
 	}
-	meta_boot_id(l->boot);
 	if (meta_live_scan(&l->live) < 0)
 		memset(&l->live, 0, sizeof(l->live));
 	/* Without netlink (not root) the veth column says "?". */

@@ -27,7 +27,8 @@ static int del_links(struct attach *a, struct cni_err *err)
 	return link_del(&a->host, a->host_ifname, &deleted, err);
 }
 
-int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
+int cmd_del(const struct cni_env *env, struct netconf *c,
+	    struct ipam_freed *ret_freed, struct cni_err *err)
 {
 	struct cni_err lerr = { 0 }, ferr = { 0 };
 	struct attach a;
@@ -36,7 +37,7 @@ int cmd_del(const struct cni_env *env, struct netconf *c, struct cni_err *err)
 	/* Elements first, while their addresses are still leased. */
 	rf = fwstep_del(env, c, &ferr);
 	/* Free the addresses even when the links cannot be reached. */
-	r = attach_ipam_del(env, c, err);
+	r = attach_ipam_del(env, c, ret_freed, err);
 	if (rf < 0 && r == 0) {
 		*err = ferr;
 		r = rf;

@@ -7,10 +7,9 @@
 #include "brisk/cmd.h"
 #include "brisk/delegate.h"
 #include "brisk/grow.h"
-#include "brisk/ipam.h"
-#include "brisk/lease.h"
 #include "brisk/link.h"
 #include "brisk/log.h"
+#include "brisk/store.h"
 #include "fwstep.h"
 
 struct gc_owner {
@@ -20,7 +19,8 @@ struct gc_owner {
 
 struct gc_ctx {
 	json_t *valid; /* array of {containerID, ifname} */
-	struct lease_store *store;
+	size_t n_drop, cap_drop;
+	struct ipaddr *drop; /* leases no valid attachment owns */
 	size_t n_stale, cap_stale;
 	struct gc_owner *stale; /* owners whose host veth must go */
 	int n_errors;
@@ -57,33 +57,38 @@ static void gc_note_error(struct gc_ctx *g, const struct cni_err *e)
 		cni_err_detail(g->err, "%s", e->msg);
 }
 
-static int gc_visit(const struct ipaddr *ip, const char *id,
-		    const char *ifname, void *data, struct cni_err *err)
+/* An owner of released leases, once: its host veth goes too. */
+static int gc_note_owner(struct gc_ctx *g, const char *id, const char *ifname)
+{
+	struct gc_owner *o;
+
+	for (size_t i = 0; i < g->n_stale; i++)
+		if (strcmp(g->stale[i].id, id) == 0 &&
+		    strcmp(g->stale[i].ifname, ifname) == 0)
+			return 0;
+	if (GROW_ONE(g->stale, g->cap_stale, g->n_stale, 16) < 0)
+		return -ENOMEM;
+	o = &g->stale[g->n_stale];
+	o->id = strdup(id);
+	if (!o->id)
+		return -ENOMEM;
+	snprintf(o->ifname, sizeof(o->ifname), "%s", ifname);
+	g->n_stale++;
+	return 0;
+}
+
+static int gc_visit(const struct store_lease *l, void *data,
+		    struct cni_err *err)
 {
 	struct gc_ctx *g = data;
-	struct cni_err e = { 0 };
-	char buf[IPADDR_STRLEN];
 
-	/* Unreadable or empty leases belong to nobody we can name: keep. */
-	if (!*id || gc_is_valid(g->valid, id, ifname))
+	if (gc_is_valid(g->valid, l->id, l->ifname))
 		return 0;
-	log_info("gc: releasing %s of %s/%s", ipaddr_fmt(ip, buf), id, ifname);
-	if (lease_release_ip(g->store, ip, &e) < 0)
-		gc_note_error(g, &e);
-	if (*ifname) {
-		struct gc_owner *o;
-
-		if (GROW_ONE(g->stale, g->cap_stale, g->n_stale, 16) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-					   "out of memory");
-		o = &g->stale[g->n_stale];
-		o->id = strdup(id);
-		if (!o->id)
-			return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
-					   "out of memory");
-		snprintf(o->ifname, sizeof(o->ifname), "%s", ifname);
-		g->n_stale++;
-	}
+	if (GROW_ONE(g->drop, g->cap_drop, g->n_drop, 16) < 0 ||
+	    (*l->ifname && gc_note_owner(g, l->id, l->ifname) < 0))
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
+	g->drop[g->n_drop++] = l->ip;
 	return 0;
 }
 
@@ -117,17 +122,22 @@ static int gc_valid_list(json_t *raw, json_t **ret, struct cni_err *err)
 /* The store pass: under the lock, release what no valid attachment owns. */
 static int gc_store(struct netconf *c, struct gc_ctx *g, struct cni_err *err)
 {
-	struct lease_store s = LEASE_STORE_INIT;
+	struct store s = STORE_INIT;
+	char buf[IPADDR_STRLEN];
 	int r;
 
-	r = lease_store_open(c->ipam.data_dir, c->name, &s, err);
+	r = store_open(c->ipam.data_dir, c->name, STORE_LOCK_TIMEOUT_MS, &s,
+		       err);
 	if (r == 0)
-		r = lease_store_lock(&s, IPAM_LOCK_TIMEOUT_MS, err);
-	g->store = &s;
-	if (r == 0)
-		r = lease_list(&s, gc_visit, g, err);
-	lease_store_close(&s);
-	g->store = NULL;
+		r = store_list(&s, gc_visit, g, err);
+	for (size_t i = 0; r == 0 && i < g->n_drop; i++) {
+		struct cni_err e = { 0 };
+
+		log_info("gc: releasing %s", ipaddr_fmt(&g->drop[i], buf));
+		if (store_release_ip(&s, &g->drop[i], &e) < 0)
+			gc_note_error(g, &e);
+	}
+	store_close(&s);
 	return r;
 }
 
@@ -161,7 +171,7 @@ static int gc_leases(const struct cni_env *env, struct netconf *c,
 
 	/* A delegated IPAM plugin owns its leases: the same pass is its GC. */
 	if (c->ipam.kind == IPAM_DELEGATE)
-		return delegate_run(env, "GC", c->ipam.type, c->raw, NULL, err);
+		return delegate_run(env->path, "GC", c->ipam.type, c->raw, NULL, err);
 	if (c->ipam.kind != IPAM_BUILTIN)
 		return 0;
 	r = gc_store(c, g, err);
@@ -169,6 +179,7 @@ static int gc_leases(const struct cni_env *env, struct netconf *c,
 	for (size_t i = 0; i < g->n_stale; i++)
 		free(g->stale[i].id);
 	free(g->stale);
+	free(g->drop);
 	if (r == 0 && g->n_errors > 0)
 		r = -err->sys_errno ?: -EIO;
 	return r;

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "brisk/attach.h"
 #include "brisk/cmd.h"
+#include "brisk/ipam.h"
 #include "brisk/version.h"
 
 static int plugin_version(const char *buf, size_t len, json_t **ret_out,
@@ -44,7 +46,8 @@ static int plugin_need_version(const struct netconf *c, enum cni_ver min,
 }
 
 static int plugin_cmd(const struct cni_env *env, struct netconf *c,
-		      json_t **ret_out, struct cni_err *err)
+		      json_t **ret_out, struct ipam_freed *freed,
+		      struct cni_err *err)
 {
 	switch (env->cmd) {
 	case CNI_CMD_ADD:
@@ -53,8 +56,8 @@ static int plugin_cmd(const struct cni_env *env, struct netconf *c,
 		return cmd_add(env, c, ret_out, err);
 	case CNI_CMD_DEL:
 		if (is_ipam_mode(c))
-			return ipam_mode_run(env, c, ret_out, err);
-		return cmd_del(env, c, err);
+			return attach_ipam_del(env, c, freed, err);
+		return cmd_del(env, c, freed, err);
 	case CNI_CMD_CHECK:
 		if (plugin_need_version(c, CNI_V040, "CHECK", err) < 0)
 			return -ENOTSUP;
@@ -100,6 +103,7 @@ int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 	       json_t **ret_out, char *ret_ver, size_t ver_len,
 	       struct call_log *cl, struct cni_err *err)
 {
+	struct ipam_freed freed = { 0 };
 	struct netconf c;
 	int r;
 
@@ -115,11 +119,10 @@ int plugin_run(const struct cni_env *env, const char *buf, size_t len,
 		return r;
 	}
 	snprintf(ret_ver, ver_len, "%s", c.cni_version);
-	if (env->cmd == CNI_CMD_DEL)
-		call_log_held(cl, env, &c);
-	r = plugin_cmd(env, &c, ret_out, err);
+	r = plugin_cmd(env, &c, ret_out, &freed, err);
 	if (r == 0 && env->cmd == CNI_CMD_ADD)
 		call_log_result(cl, *ret_out);
+	call_log_freed(cl, &freed);
 	netconf_free(&c);
 	return r;
 }

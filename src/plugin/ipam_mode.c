@@ -43,7 +43,7 @@ static int ipam_mode_add(const struct cni_env *env, struct netconf *c,
 		struct cni_err ignored = { 0 };
 
 		ipam_release(&c->ipam, c->name, env->container_id, env->ifname,
-			     &ignored);
+			     NULL, &ignored);
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "cannot encode the result");
 	}
@@ -70,8 +70,6 @@ int ipam_mode_run(const struct cni_env *env, struct netconf *c,
 	switch (env->cmd) {
 	case CNI_CMD_ADD:
 		return ipam_mode_add(env, c, ret_out, err);
-	case CNI_CMD_DEL:
-		return attach_ipam_del(env, c, err);
 	case CNI_CMD_CHECK:
 		return ipam_mode_check(env, c, err);
 	default:

@@ -1,32 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The leases of a store and their owner records, through lease_list and
- * lease_owner_walk. The records are matched to lease files by address:
- * lease_owner_walk passes only leases whose files are still exactly the
- * ones the record was made for, so a match is the same attachment.
+ * The leases of a store with their attachment records, through the store
+ * façade: store_list passes each lease with the note kept for that very
+ * file, so a record shown is the one of the attachment holding the lease.
  */
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "brisk/cleanup.h"
 #include "brisk/grow.h"
-#include "brisk/ipam.h"
-#include "brisk/lease.h"
+#include "brisk/store.h"
 #include "lease_view.h"
 
 struct lease_view_ctx {
 	struct lease_view *v;
-	struct lease_store *s;
 	const char *network;
-	size_t first; /* this store's first row */
 };
-
-static int lease_view_oom(struct cni_err *err)
-{
-	return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
-}
 
 /* For display: a garbled lease file must not reach a terminal raw. */
 static char *lease_view_strdup(const char *s)
@@ -39,33 +29,28 @@ static char *lease_view_strdup(const char *s)
 	return d;
 }
 
-static int lease_view_add(const struct ipaddr *ip, const char *id,
-			  const char *ifname, void *data, struct cni_err *err)
+static int lease_view_add(const struct store_lease *l, void *data,
+			  struct cni_err *err)
 {
 	struct lease_view_ctx *c = data;
 	struct lease_view *v = c->v;
 	struct lease_row *row;
-	char name[IPADDR_STRLEN];
-	struct stat st;
 
 	if (GROW_ONE(v->rows, v->cap, v->n, 64) < 0)
-		return lease_view_oom(err);
-	row = &v->rows[v->n];
-	memset(row, 0, sizeof(*row));
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
+	row = memset(&v->rows[v->n], 0, sizeof(*row));
 	row->network = c->network;
-	row->ip = *ip;
-	row->id = lease_view_strdup(id);
-	row->ifname = lease_view_strdup(ifname);
-	if (!row->id || !row->ifname) {
-		free(row->id);
-		free(row->ifname);
-		return lease_view_oom(err);
-	}
-	if (fstatat(c->s->dirfd, ipaddr_fmt(ip, name), &st,
-		    AT_SYMLINK_NOFOLLOW) == 0)
-		row->mtime = st.st_mtim.tv_sec;
+	row->ip = l->ip;
+	row->mtime = l->mtime;
+	row->id = lease_view_strdup(l->id);
+	row->ifname = lease_view_strdup(l->ifname);
+	/* A note that is not one of ours is no record. */
+	row->has_meta = l->note && meta_parse(l->note, &row->meta) == 0;
 	v->n++;
-	return 0;
+	if (row->id && row->ifname)
+		return 0;
+	return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
 }
 
 /* IPv4 before IPv6, then by address: the order rows are shown in. */
@@ -82,42 +67,24 @@ static int lease_view_rowcmp(const void *a, const void *b)
 				&((const struct lease_row *)b)->ip);
 }
 
-static int lease_view_owner(const struct lease_owner *o, void *data,
-			    struct cni_err *err)
-{
-	struct lease_view_ctx *c = data;
-
-	for (size_t i = 0; i < o->n; i++) {
-		struct lease_row key = { .ip = o->ips[i] };
-		struct lease_row *row = bsearch(&key, c->v->rows + c->first,
-						c->v->n - c->first, sizeof(key),
-						lease_view_rowcmp);
-
-		if (!row || row->has_meta)
-			continue;
-		if (meta_attach_copy(&row->meta, o->meta) < 0)
-			return lease_view_oom(err);
-		row->has_meta = true;
-	}
-	return 0;
-}
-
 int lease_view_load(struct lease_view *v, const char *data_dir,
 		    const char *network, struct cni_err *err)
 {
-	_cleanup_(lease_store_close) struct lease_store s = LEASE_STORE_INIT;
-	struct lease_view_ctx c = { v, &s, network, v->n };
+	_cleanup_(store_close) struct store s = STORE_INIT;
+	struct lease_view_ctx c = { v, network };
+	size_t first = v->n;
 	int r;
 
-	r = lease_store_open(data_dir, network, &s, err);
-	r = r ?: lease_store_lock(&s, IPAM_LOCK_TIMEOUT_MS, err);
-	r = r ?: lease_list(&s, lease_view_add, &c, err);
-	/* Nothing to sort or match in a store without leases. */
-	if (r < 0 || v->n == c.first)
-		return r;
-	qsort(v->rows + c.first, v->n - c.first, sizeof(v->rows[0]),
-	      lease_view_rowcmp);
-	return lease_owner_walk(&s, lease_view_owner, &c, err);
+	r = store_open(data_dir, network, STORE_LOCK_TIMEOUT_MS, &s, err);
+	if (r == 0) {
+		snprintf(v->boot, sizeof(v->boot), "%s", store_boot(&s));
+		r = store_list(&s, lease_view_add, &c, err);
+	}
+	/* Nothing to sort in a store without leases (and no array yet). */
+	if (r == 0 && v->n > first)
+		qsort(v->rows + first, v->n - first, sizeof(v->rows[0]),
+		      lease_view_rowcmp);
+	return r;
 }
 
 void lease_view_clear(struct lease_view *v)

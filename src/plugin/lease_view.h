@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to `brisk leases`: every lease of a store with what brisk
- * recorded about its attachment. The one place that reads the store for
- * it, so that a new store interface only changes lease_view.c.
+ * recorded about its attachment, read through the store façade.
  */
 #ifndef BRISK_PLUGIN_LEASE_VIEW_H
 #define BRISK_PLUGIN_LEASE_VIEW_H
@@ -29,12 +28,13 @@ struct lease_view {
 	struct lease_row *rows;
 	size_t n;
 	size_t cap;
+	char boot[META_BOOT_ID_LEN]; /* this boot's id, as the store knows it */
 };
 
 /*
  * Append the leases of <data_dir>/<network>, which must exist (nothing is
- * created but what the store's lock needs). Holds the store lock only
- * while reading. Code 5 when the store cannot be read.
+ * created but its lock file and brisk's index). Holds the store lock only
+ * while reading; also fills v->boot. Code 5 when the store cannot be read.
  */
 int lease_view_load(struct lease_view *v, const char *data_dir,
 		    const char *network, struct cni_err *err);

@@ -44,8 +44,7 @@ veth1=$(jq -r '.interfaces[1].name' <<<"$OUT")
 cni ADD ctr-gone "$c2" net1
 assert_ok "ADD ctr-gone"
 veth2=$(jq -r '.interfaces[1].name' <<<"$OUT")
-ip netns delete "$c2" || fail "ip netns delete $c2"
-for _ in 1 2 3 4 5 6 7 8 9 10; do link_exists "$HOST" "$veth2" || break; sleep 0.2; done
+lose_netns "$c2" || fail "cannot lose $c2"
 
 step "host-local network: a lease written by the reference plugin"
 hl_conf=$(jq -cn --arg dd "$DATADIR" '{cniVersion: "1.0.0", name: "bklhl",

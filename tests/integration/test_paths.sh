@@ -131,11 +131,21 @@ for name in "$NET_NAME" "$NET_NAME/lock" "$NET_NAME/last_reserved_ip.0"; do
 	done
 done
 
+# The index's files for this container: its header, its owner record and
+# its bitmap, as one ADD leaves them.
+rm -rf "$DATADIR"
+run ADD
+assert_ok "ADD to see the index's files"
+rec=$(cd "$DATADIR/.brisk/$NET_NAME" && ls -d o-*) || fail "no owner record"
+[ -f "$DATADIR/.brisk/$NET_NAME/4-0ac7" ] || fail "no bitmap 4-0ac7"
+run DEL
+assert_ok "DEL"
+
 # A lease name held by something else: the address is taken, as host-local
 # sees it, and the file is left alone; brisk's index is only a hint, done
 # without or rebuilt. Both ADD and DEL go through at once.
 for name in "$NET_NAME/10.199.0.2" ".brisk" ".brisk/$NET_NAME/index" \
-	".brisk/$NET_NAME/map/4-0ac7"; do
+	".brisk/$NET_NAME/$rec" ".brisk/$NET_NAME/4-0ac7"; do
 	step "$name"
 	for k in $KINDS; do
 		CASE="$name $k"

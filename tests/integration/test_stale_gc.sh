@@ -34,10 +34,10 @@ cni ADD ctr-gone "$c2" eth0
 assert_ok "ADD ctr-gone"
 ip2=$(jq -r '.ips[0].address | split("/")[0]' <<<"$OUT")
 veth2=$(jq -r '.interfaces[1].name' <<<"$OUT")
-ip netns delete "$c2" || fail "ip netns delete $c2"
-# Its veth pair died with the namespace; put a leftover in its place so
-# that --apply has a host veth to remove.
-for _ in 1 2 3 4 5; do link_exists "$HOST" "$veth2" || break; sleep 0.2; done
+lose_netns "$c2" || fail "cannot lose $c2"
+# Its veth pair died with it; put a leftover in its place so that --apply
+# has a host veth to remove.
+! link_exists "$HOST" "$veth2" || fail "$veth2 outlived its peer"
 ip -n "$HOST" link add "$veth2" type veth peer name "bkgp$$" ||
 	fail "cannot make the leftover veth $veth2"
 before=$(leases)
@@ -107,7 +107,7 @@ assert_ok "ADD ctr-a"
 cni ADD ctr-b "$c4" eth0
 assert_ok "ADD ctr-b"
 ipb=$(jq -r '.ips[0].address | split("/")[0]' <<<"$OUT")
-ip netns delete "$c4" || fail "ip netns delete $c4"
+lose_netns "$c4" || fail "cannot lose $c4"
 full=$(leases)
 cni ADD ctr-c "$c5" eth0
 assert_err 999 "no free address"

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "brisk/ipam.h"
-#include "brisk/lease.h"
+#include "brisk/meta.h"
+#include "brisk/stale.h"
+#include "brisk/store.h"
 
 #define NET "net1"
 
@@ -125,24 +127,28 @@ static int alloc_fails(struct fixture *f, const char *id, const char *msg)
 /* Number of leases @id/eth0 holds, read straight from the store. */
 static size_t leases_of(struct fixture *f, const char *id)
 {
-	struct lease_store s = LEASE_STORE_INIT;
-	struct ipaddr got[LEASE_MAX_PER_ID];
+	struct store s = STORE_INIT;
+	struct ipaddr got[STORE_MAX_PER_ID];
 	struct cni_err err = { 0 };
 	size_t n = 0;
 
-	assert_int_equal(lease_store_open(f->tmp, NET, &s, &err), 0);
-	assert_int_equal(lease_find_by_id(&s, id, "eth0", got, LEASE_MAX_PER_ID,
-					  &n, &err),
+	assert_int_equal(store_open(f->tmp, NET, 1000, &s, &err), 0);
+	assert_int_equal(store_find(&s, id, "eth0", got, STORE_MAX_PER_ID, &n,
+				    &err),
 			 0);
-	lease_store_close(&s);
+	store_close(&s);
 	return n;
 }
 
+/* Release @id: what it freed is what it held. */
 static void release(struct fixture *f, const char *id)
 {
+	size_t had = leases_of(f, id);
+	struct ipam_freed freed;
 	struct cni_err err = { 0 };
 
-	assert_int_equal(ipam_release(&f->c, NET, id, "eth0", &err), 0);
+	assert_int_equal(ipam_release(&f->c, NET, id, "eth0", &freed, &err), 0);
+	assert_int_equal(freed.n, had);
 	assert_int_equal(leases_of(f, id), 0);
 }
 
@@ -465,7 +471,7 @@ static void poison_bit(struct fixture *f, const char *addr)
 	char path[512];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/.brisk/" NET "/map/4-%02x%02x",
+	snprintf(path, sizeof(path), "%s/.brisk/" NET "/4-%02x%02x",
 		 f->tmp, a.b[0], a.b[1]);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
@@ -498,17 +504,20 @@ static void test_exhaustion_reverified(void **state)
 /* Mark id/eth0's attachment as made in another boot. */
 static void mark_stale(struct fixture *f, const char *id)
 {
-	struct lease_store s = LEASE_STORE_INIT;
+	struct store s = STORE_INIT;
 	struct cni_err err = { 0 };
 	struct meta_attach m;
+	char *note;
 
 	assert_int_equal(meta_attach_init(&m, "/run/netns/gone",
 					  "00000000-0000-0000-0000-000000000000"),
 			 0);
-	assert_int_equal(lease_store_open(f->tmp, NET, &s, &err), 0);
-	assert_int_equal(lease_store_lock(&s, 1000, &err), 0);
-	lease_note_owner(&s, id, "eth0", &m);
-	lease_store_close(&s);
+	note = meta_format(&m);
+	assert_non_null(note);
+	assert_int_equal(store_open(f->tmp, NET, 1000, &s, &err), 0);
+	store_note(&s, id, "eth0", note);
+	store_close(&s);
+	free(note);
 	meta_attach_clear(&m);
 }
 
@@ -517,7 +526,7 @@ struct seen {
 	char line[4][128];
 };
 
-static void note_stale(const struct ipam_stale *st, void *data)
+static void note_stale(const struct stale_lease *st, void *data)
 {
 	struct seen *s = data;
 	char buf[IPADDR_STRLEN];
@@ -535,8 +544,7 @@ static struct seen gc(struct fixture *f, bool apply)
 	struct seen s = { 0 };
 	size_t n = 99;
 
-	assert_int_equal(ipam_gc_stale(f->tmp, NET, apply, note_stale, &s, &n,
-				       &err),
+	assert_int_equal(stale_gc(f->tmp, NET, apply, note_stale, &s, &n, &err),
 			 0);
 	assert_int_equal(n, (size_t)s.n);
 	return s;
@@ -610,6 +618,24 @@ static void test_reclaim_stale(void **state)
 	mark_stale(f, "c1");
 	alloc_ok(f, "c1", "10.2.0.2", NULL);
 	assert_int_equal(leases_of(f, "c1"), 1);
+}
+
+static void test_status(void **state)
+{
+	struct fixture *f = *state;
+	struct cni_err err = { 0 };
+
+	add_range(f, 0, "10.2.0.0/29", NULL, NULL); /* .2-.6 */
+	add_range(f, 1, "fd00::/126", NULL, NULL); /* ::2, ::3 */
+	assert_int_equal(ipam_status(&f->c, NET, &err), 0);
+	alloc_ok(f, "c1", "10.2.0.2", "fd00::2");
+	alloc_ok(f, "c2", "10.2.0.3", "fd00::3");
+	assert_int_equal(ipam_status(&f->c, NET, &err), -ENOSPC);
+	assert_int_equal(err.code, CNI_ERR_UNAVAILABLE);
+	assert_string_equal(err.msg, "no free address in ipam.ranges[1]");
+	release(f, "c1");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(ipam_status(&f->c, NET, &err), 0);
 }
 
 static void test_reclaim_config(void **state)
@@ -701,7 +727,7 @@ static void test_same_pick_as_iterator(void **state)
 	}
 }
 
-/* IPv6 has no bitmap: past 256 taken in a row, one listing of the store. */
+/* IPv6 in a long run of taken addresses, and an empty lease in it. */
 static void test_v6_long_run_taken(void **state)
 {
 	struct fixture *f = *state;
@@ -750,6 +776,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_stale, setup,
 						teardown),
 		cmocka_unit_test(test_reclaim_config),
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_pick_as_iterator,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v6_long_run_taken, setup,
