@@ -182,6 +182,14 @@ inner() {
 			CNI_COMMAND=DEL timed "$TMP/refm-prev.json" "$REF"
 			d=$(awk -v x="$d" -v y="$T_WALL" 'BEGIN { print x + y }')
 			;;
+		fwfloor)
+			# The kernel work alone: what no plugin's DEL can go under.
+			CNI_COMMAND=ADD timed /dev/null "$FLOOR" add "$nsp" eth0 "${BR[floor]}" \
+				"${SUB[floor]%.0/*}.2/16" "${SUB[floor]%.0/*}.1"
+			a=$T_WALL
+			CNI_COMMAND=DEL timed /dev/null "$FLOOR" del "$nsp" eth0
+			d=$T_WALL
+			;;
 		esac
 		echo "$a" >>"$TMP/r/$out.add"
 		echo "$d" >>"$TMP/r/$out.del"
@@ -213,17 +221,17 @@ inner() {
 
 	fw_bench() {
 		local FW_N=$N FILL=1000 i k s
-		local fws=(fwplain fw chain)
+		local fws=(fwplain fw chain fwfloor)
 		if [[ $QUICK == 1 ]]; then FILL=200; fi
 		command -v nft >/dev/null || die "nft is missing (package nftables)"
 		[[ -x $CNI_BIN/portmap ]] || die "no reference portmap in $CNI_BIN"
-		echo "== firewall: $FW_N x (brisk, brisk + ipMasq + 1 host port, reference bridge(ipMasq) + portmap), interleaved"
+		echo "== firewall: $FW_N x (brisk, brisk + ipMasq + 1 host port, reference bridge(ipMasq) + portmap, floor), interleaved"
 		for ((i = -WARMUP; i < FW_N; i++)); do
-			for ((k = 0; k < 3; k++)); do
-				s=${fws[((i + WARMUP + k) % 3)]}
+			for ((k = 0; k < 4; k++)); do
+				s=${fws[((i + WARMUP + k) % 4)]}
 				fw_one "$s" "${PFX}fw$s-$((i + WARMUP))"
 			done
-			if ((i == -1)); then rm -f "$TMP"/r/{fwplain,fw,chain}.*; fi
+			if ((i == -1)); then rm -f "$TMP"/r/{fwplain,fw,chain,fwfloor}.*; fi
 			if ((i >= 0 && (i + 1) % 50 == 0)); then echo "   $((i + 1))/$FW_N"; fi
 		done
 		check_no_leases "$DATA/bench-fw"
@@ -373,6 +381,10 @@ inner() {
 			"$(awk -v a="$fd" -v b="$pd" 'BEGIN { printf "%+.3f", a - b }')"
 		printf '%-44s %10s %10s\n' "reference bridge (ipMasq) + portmap" "$ca" "$cd"
 		printf '%-44s %10s %10s\n' "brisk (ipMasq + port) / reference chain" "$(ratio "$fa" "$ca")" "$(ratio "$fd" "$cd")"
+		local la ld
+		la=$(med "$R/fwfloor.add") ld=$(med "$R/fwfloor.del")
+		printf '%-44s %10s %10s\n' "floor (the kernel work alone)" "$la" "$ld"
+		printf '%-44s %10s %10s\n' "floor / reference chain (no plugin under it)" "$(ratio "$la" "$ca")" "$(ratio "$ld" "$cd")"
 		read -r p e _ <<<"${KIDS[fw.add]}"
 		read -r p2 e2 _ <<<"${KIDS[fw.del]}"
 		printf '%-44s %10s %10s\n' "brisk forks:execs (ipMasq + port)" "$p:$e" "$p2:$e2"
