@@ -43,9 +43,9 @@ int fsopen_dir(int atfd, const char *name, mode_t mode);
 /*
  * Open @name under @atfd with @flags (O_CREAT makes it 0600), never through
  * a symlink nor so that it can block: the fd once it is known to be a
- * regular file, -EMEDIUMTYPE (its mode in *ret_mode if not NULL) when it is
- * not, or -errno.
+ * regular file, -EMEDIUMTYPE when it is not, or -errno. Its stat goes to
+ * *ret_st (when not NULL) in both of the first two cases.
  */
-int fsopen_file(int atfd, const char *name, int flags, mode_t *ret_mode);
+int fsopen_file(int atfd, const char *name, int flags, struct stat *ret_st);
 
 #endif

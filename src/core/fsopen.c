@@ -77,13 +77,20 @@ int fsopen_dir(int atfd, const char *name, mode_t mode)
 	return fd < 0 ? -errno : fd;
 }
 
-int fsopen_file(int atfd, const char *name, int flags, mode_t *ret_mode)
+int fsopen_file(int atfd, const char *name, int flags, struct stat *ret_st)
 {
+	struct stat st, *sp = ret_st ? ret_st : &st;
 	int fd = openat(atfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 			0600);
-	int r = fd < 0 ? -errno : fsopen_check_regular(fd, ret_mode);
+	int r = 0;
 
-	if (r < 0 && fd >= 0)
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, sp) < 0)
+		r = -errno;
+	else if (!S_ISREG(sp->st_mode))
+		r = -EMEDIUMTYPE;
+	if (r < 0)
 		close(fd);
 	return r < 0 ? r : fd;
 }

@@ -174,13 +174,12 @@ static int index_load(struct index *x, unsigned int key, bool keep)
 		return 0;
 	}
 	snprintf(name, sizeof(name), "o-%03x", key);
-	f->fd = fsopen_file(x->fd, name, O_RDWR, NULL);
+	f->fd = fsopen_file(x->fd, name, O_RDWR, &st);
 	if (f->fd == -ENOENT)
 		f->fd = -1;
 	else if (f->fd < 0)
 		return f->fd;
-	if (f->fd >= 0 && fstat(f->fd, &st) == 0 &&
-	    st.st_size <= INDEX_FILE_MAX &&
+	if (f->fd >= 0 && st.st_size <= INDEX_FILE_MAX &&
 	    (buf = malloc((size_t)st.st_size + 1)) &&
 	    pread(f->fd, buf, (size_t)st.st_size, 0) == st.st_size) {
 		buf[st.st_size] = '\0';

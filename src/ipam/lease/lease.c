@@ -177,15 +177,15 @@ static int lease_open_failed(struct lease_dir *d, const char *name, int r,
 
 int lease_lock(struct lease_dir *d, int timeout_ms, struct cni_err *err)
 {
-	mode_t mode = 0;
+	struct stat st = { .st_mode = 0 };
 	int r;
 
 	if (d->lockfd >= 0)
 		return 0;
 	/* Never a FIFO's wait (flock ignores O_NONBLOCK). */
-	d->lockfd = fsopen_file(d->dirfd, "lock", O_RDWR | O_CREAT, &mode);
+	d->lockfd = fsopen_file(d->dirfd, "lock", O_RDWR | O_CREAT, &st);
 	if (d->lockfd < 0)
-		return lease_open_failed(d, "lock", d->lockfd, mode, err);
+		return lease_open_failed(d, "lock", d->lockfd, st.st_mode, err);
 	r = lease_flock_wait(d, timeout_ms, err);
 	if (r < 0) {
 		close(d->lockfd);
@@ -381,8 +381,8 @@ bool lease_read(struct lease_dir *d, const char *name, char *buf, size_t size,
 	char *p;
 
 	/* Never a FIFO planted under a lease's name. */
-	fd = fsopen_file(d->dirfd, name, O_RDONLY, NULL);
-	if (fd < 0 || fstat(fd, ret_st) < 0)
+	fd = fsopen_file(d->dirfd, name, O_RDONLY, ret_st);
+	if (fd < 0)
 		return false;
 	/* A regular file: one read to its end, unless it is too large. */
 	n = read(fd, buf, size);
@@ -432,9 +432,8 @@ int lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret,
 	}
 	/* ...but one that is no file could never be written back. */
 	if (lease_stat(d, name, &st) == 0 && !S_ISREG(st.st_mode))
-		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is %s, not a file", d->path, name,
-				   fsopen_kind(st.st_mode));
+		return lease_open_failed(d, name, -EMEDIUMTYPE, st.st_mode,
+					 err);
 	return 0;
 }
 
@@ -449,14 +448,13 @@ int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 	_cleanup_close_ int fd = -1;
 	char name[64], buf[IPADDR_STRLEN];
 	size_t len = strlen(ipaddr_fmt(ip, buf));
-	mode_t mode = 0;
-	struct stat st;
+	struct stat st = { .st_mode = 0 };
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	fd = fsopen_file(d->dirfd, name, O_WRONLY | O_CREAT, &mode);
+	fd = fsopen_file(d->dirfd, name, O_WRONLY | O_CREAT, &st);
 	if (fd < 0)
-		return lease_open_failed(d, name, fd, mode, err);
-	if (fstat(fd, &st) < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len ||
+		return lease_open_failed(d, name, fd, st.st_mode, err);
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len ||
 	    (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0))
 		return cni_err_set(err, CNI_ERR_IO, errno ?: EIO,
 				   "cannot write %s/%s", d->path, name);
