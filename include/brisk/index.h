@@ -99,11 +99,11 @@ bool index_sync_known(struct index *x, const char *name);
 bool index_sync_keep(struct index *x, const char *name, const struct stat *st);
 void index_sync_end(struct index *x, bool ok);
 
-/* Called for each owner by index_walk; a negative return stops. */
+/* Called for each lease by index_walk; a negative return stops. */
 typedef int (*index_walk_fn)(const char *id, const char *ifname,
 			     const char *note, const struct index_hit *h,
-			     size_t n, void *data);
-/* Visit every owner held in memory (all of them after a sync). */
+			     void *data);
+/* Visit every lease held in memory (all of them after a sync). */
 int index_walk(struct index *x, index_walk_fn fn, void *data);
 
 #endif

@@ -330,11 +330,8 @@ int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
 	struct ipam_alloc a = { 0 };
 	int r;
 
+	/* config/ipamconf.c: 1 to IPAM_MAX_SETS range sets. */
 	*ret_n = 0;
-	if (c->n_sets == 0 || c->n_sets > IPAM_MAX_SETS)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "ipam.ranges: need 1 to %d range sets",
-				   IPAM_MAX_SETS);
 	r = ipam_match_requests(c, req, err);
 	if (r < 0)
 		return r;

@@ -476,8 +476,7 @@ void index_sync_end(struct index *x, bool ok)
 
 int index_walk(struct index *x, index_walk_fn fn, void *data)
 {
-	_cleanup_free_ struct index_hit *h = NULL;
-	size_t cap = 0;
+	struct index_hit h;
 	int r = 0;
 
 	for (unsigned int k = 0; r >= 0 && k < REC_FILES; k++) {
@@ -486,12 +485,10 @@ int index_walk(struct index *x, index_walk_fn fn, void *data)
 		for (size_t i = 0; f && r >= 0 && i < f->n; i++) {
 			struct rec_owner *o = &f->o[i];
 
-			for (size_t j = 0; j < o->n; j++) {
-				if (GROW_ONE(h, cap, j, 4) < 0)
-					return -ENOMEM;
-				index_hit_of(o, &o->l[j], &h[j]);
+			for (size_t j = 0; r >= 0 && j < o->n; j++) {
+				index_hit_of(o, &o->l[j], &h);
+				r = fn(o->id, o->ifname, o->note, &h, data);
 			}
-			r = fn(o->id, o->ifname, o->note, h, o->n, data);
 		}
 	}
 	return r < 0 ? r : 0;

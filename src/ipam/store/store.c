@@ -390,22 +390,17 @@ struct store_list_ctx {
 	struct cni_err *err;
 };
 
-static int store_list_owner(const char *id, const char *ifname,
-			    const char *note, const struct index_hit *h,
-			    size_t n, void *data)
+static int store_list_one(const char *id, const char *ifname, const char *note,
+			  const struct index_hit *h, void *data)
 {
 	struct store_list_ctx *c = data;
-	int r = 0;
+	struct store_lease l = { .id = id, .ifname = ifname };
 
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct store_lease l = { .id = id, .ifname = ifname };
-
-		l.note = h[i].attested ? note : NULL;
-		l.mtime = (int64_t)h[i].st.st_mtim.tv_sec;
-		if (ipaddr_parse(h[i].name, &l.ip) == 0)
-			r = c->fn(&l, c->data, c->err);
-	}
-	return r;
+	l.note = h->attested ? note : NULL;
+	l.mtime = (int64_t)h->st.st_mtim.tv_sec;
+	if (ipaddr_parse(h->name, &l.ip) < 0)
+		return 0;
+	return c->fn(&l, c->data, c->err);
 }
 
 int store_list(struct store *s, store_list_fn fn, void *data,
@@ -415,8 +410,9 @@ int store_list(struct store *s, store_list_fn fn, void *data,
 	int r = s->synced ? 0 : store_sync(s, err);
 
 	if (r == 0)
-		r = index_walk(s->x, store_list_owner, &c);
+		r = index_walk(s->x, store_list_one, &c);
 	if (r < 0 && !err->code)
-		return cni_err_set(err, CNI_ERR_INTERNAL, -r, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, -r, "cannot list %s",
+				   s->d.path);
 	return r;
 }
