@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,17 +208,16 @@ struct lease_tmp {
 	char name[64]; /* "" for an O_TMPFILE */
 };
 
-/* A named temporary, where O_TMPFILE is not supported. */
+/*
+ * A named temporary, where O_TMPFILE is not supported. Only the lock holder
+ * writes one, so only a dead writer's leftover (of a reused pid) can be in
+ * the way: the next number passes it.
+ */
 static int lease_tmp_named(struct lease_dir *d, struct lease_tmp *t)
 {
-	unsigned long long rnd;
-
 	for (int tries = 0; t->fd < 0; tries++) {
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-			rnd = (unsigned long long)lease_now_ms() ^
-			      ((unsigned long long)tries << 32);
-		snprintf(t->name, sizeof(t->name),
-			 LEASE_TMP_PREFIX "%d.%016llx", (int)getpid(), rnd);
+		snprintf(t->name, sizeof(t->name), LEASE_TMP_PREFIX "%d.%d",
+			 (int)getpid(), tries);
 		t->fd = openat(d->dirfd, t->name,
 			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				       O_CLOEXEC,
