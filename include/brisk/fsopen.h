@@ -34,4 +34,18 @@ int fsopen_typed(int atfd, const char *path, int flags, mode_t want,
  */
 int fsopen_check_regular(int fd, mode_t *ret_mode);
 
+/*
+ * Open directory @name under @atfd, never through a symlink, making it
+ * with @mode when it is missing (unless @mode is 0). The fd, or -errno.
+ */
+int fsopen_dir(int atfd, const char *name, mode_t mode);
+
+/*
+ * Open @name under @atfd with @flags (O_CREAT makes it 0600), never through
+ * a symlink nor so that it can block: the fd once it is known to be a
+ * regular file, -EMEDIUMTYPE when it is not, or -errno. Its stat goes to
+ * *ret_st (when not NULL) in both of the first two cases.
+ */
+int fsopen_file(int atfd, const char *name, int flags, struct stat *ret_st);
+
 #endif

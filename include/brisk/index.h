@@ -9,27 +9,16 @@
 #include "brisk/ipnet.h"
 
 /*
- * brisk's own index of one lease store, kept in <dataDir>/.brisk/<network>/
- * (0700, files 0600), where host-local never looks (a network name cannot
- * start with a dot):
- *
- *   index        header: generation N, boot id, the store directory's
- *                identity and ctime
- *   o-<hash>     owner records, 1024 files by a hash of the container ID:
- *                each owner's leases (name, inode, mtime, size) and an
- *                opaque note (brisk's attachment record)
- *   4-<hex>      one bitmap per 65,536 addresses holding leases (8 KiB):
- *   6-<hex>      bit set when the lease file exists and is not empty
- *
- * Anything else there (fw/ for one) is not the index's and is left alone.
- * The index is a hint. It is valid only while the store directory's mtime
- * is the sentinel of N (in the first second of 1970, which no clock shows)
- * and its ctime, identity and the boot id are the header's: any create or
- * unlink in the store sets the mtime to "now", and files written in an
- * earlier boot may not have reached the disk. A crash at any point leaves
- * it valid and exact, or stale: every file is replaced by one write, and
- * the header is written last. It knows nothing of lease files: what it
- * holds about one is what its caller told it.
+ * brisk's own index of one lease store, in <dataDir>/.brisk/<network>/
+ * (0700, files 0600) where host-local never looks: a header "index",
+ * owner records "o-*" (record.h) and bitmaps of taken addresses "4-*" and
+ * "6-*" (map.h). Anything else there is not the index's. It is a hint,
+ * valid only while the store directory's mtime is the sentinel of the
+ * header's generation (in the first second of 1970, which no clock shows)
+ * and the directory's ctime and identity and the boot id are the header's:
+ * a create or unlink in the store sets its mtime to now. Every file is
+ * replaced by one write and the header is written last, so a crash leaves
+ * the index exact or stale. Of a lease file it knows what its caller said.
  */
 struct index;
 
@@ -59,10 +48,9 @@ static inline bool index_same_file(const struct stat *a, const struct stat *b)
 #define INDEX_BOOT_LEN 37
 
 /*
- * Open the index of network @net kept under dataDir @datafd, judged against
- * the store directory @storefd (under the store's lock). Without usable
- * files it is OFF: everything is held in memory for this call. NULL only
- * when out of memory.
+ * Open the index of network @net under dataDir @datafd, judged against the
+ * store directory @storefd (locked). Without usable files it is OFF, in
+ * memory for this call only. NULL only when out of memory.
  */
 struct index *index_open(int datafd, const char *net, int storefd);
 enum index_state index_state(const struct index *x);
@@ -111,11 +99,11 @@ bool index_sync_known(struct index *x, const char *name);
 bool index_sync_keep(struct index *x, const char *name, const struct stat *st);
 void index_sync_end(struct index *x, bool ok);
 
-/* Called for each owner by index_walk; a negative return stops. */
+/* Called for each lease by index_walk; a negative return stops. */
 typedef int (*index_walk_fn)(const char *id, const char *ifname,
 			     const char *note, const struct index_hit *h,
-			     size_t n, void *data);
-/* Visit every owner held in memory (all of them after a sync). */
+			     void *data);
+/* Visit every lease held in memory (all of them after a sync). */
 int index_walk(struct index *x, index_walk_fn fn, void *data);
 
 #endif

@@ -22,15 +22,10 @@ struct ipam_lease {
 };
 
 /*
- * Give id/ifname one address from each range set of @c (built-in IPAM).
- * If id/ifname already holds leases in this network they are returned
- * instead (a repeated ADD is idempotent). Requested addresses (c->req_ips)
- * must lie in a set and be free. All or nothing: on failure no lease taken
- * by this call remains. Writes *ret_n entries (at most IPAM_MAX_SETS).
- * @netns (CNI_NETNS, may be NULL) is recorded beside the leases, with the
- * boot id, so that brisk gc and reclaimStale can later tell that this
- * attachment is gone. With c->reclaim_stale, a full range set first gets
- * back the leases of this network that are stale (see stale.h).
+ * Give id/ifname one address from each range set of @c, or those it holds
+ * already (a repeated ADD is idempotent), all or nothing: *ret_n entries.
+ * Requested addresses (c->req_ips) must lie in a set and be free. @netns
+ * (may be NULL) is recorded for brisk gc and reclaimStale (see stale.h).
  */
 int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
 		  const char *ifname, const char *netns, struct ipam_lease *ret,

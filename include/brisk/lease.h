@@ -15,12 +15,9 @@
  *   <dataDir>/<network>/<ip>                 "<containerID>\r\n<ifname>"
  *   <dataDir>/<network>/last_reserved_ip.<N> the last address given in set N
  *   <dataDir>/<network>/lock                 flock'ed exclusively by writers
- * Directories are made 0755 as host-local makes them; lease and lock files
- * are 0600 (host-local since v1.4.0). Every file is opened relative to the
- * network's directory, never through a symlink, never so that it can block
- * (O_NONBLOCK, and a type check before use). This module guarantees that a
- * lease appears whole or not at all (a written temporary is link()ed into
- * place) and knows nothing of brisk's index.
+ * Directories 0755 and files 0600, as host-local makes them; files opened
+ * under the network's directory through fsopen_file. A lease appears whole
+ * or not at all (a written temporary is link()ed into place).
  */
 struct lease_dir {
 	int datafd; /* dataDir */

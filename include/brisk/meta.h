@@ -7,10 +7,9 @@
 #include <stdint.h>
 
 /*
- * What brisk records beside a lease (as the store's note of its owner, in
- * brisk's index, never in the lease store) so that it can later tell, with
- * certainty, that the attachment that holds the lease is gone: the
- * namespace it was made in and the boot.
+ * The attachment record brisk keeps beside a lease (the store's note of its
+ * owner, never in the lease store), so that it can later tell for certain
+ * that the attachment is gone: the namespace it was made in and the boot.
  */
 
 /* A boot id: 36 characters and the NUL. */
@@ -64,11 +63,9 @@ int meta_live_scan(struct meta_live *ret);
 void meta_live_clear(struct meta_live *l);
 
 /*
- * Judge an attachment record against the current boot id @boot_id and the
- * namespaces in use (@live may be NULL). Stale only with certainty: a
- * different boot, or (same boot, recorded namespace identity) a netns path
- * that is gone, is no namespace, or names another namespace, while no
- * process in @live is in the recorded one. Anything uncertain is LIVE.
+ * Judge a record against boot @boot_id and the namespaces in use (@live may
+ * be NULL). Stale only with certainty (see enum meta_verdict), and never
+ * while a process in @live is in the recorded namespace.
  */
 enum meta_verdict meta_judge(const struct meta_attach *m, const char *boot_id,
 			     const struct meta_live *live);

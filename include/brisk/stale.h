@@ -16,11 +16,11 @@
  * without one (host-local's) is never stale.
  */
 
-/* One stale lease (borrowed strings, valid during the callback). */
+/* One stale lease (strings valid during the callback). */
 struct stale_lease {
 	struct ipaddr ip;
-	const char *id;
-	const char *ifname;
+	char *id;
+	char *ifname;
 	enum meta_verdict why;
 };
 

@@ -13,13 +13,10 @@
 
 /*
  * The lease store as the rest of brisk sees it: host-local's files
- * (lease.h) with brisk's index of them (index.h) behind one small API.
- * Everything happens under host-local's lock, taken by store_open. The
- * index only says where to look: a file that is not what it recorded, a
- * link() that meets a lease it did not know, or a search that finds
- * nothing, make it catch up with the files first (once per call), and the
- * files decide. A change by anyone else (host-local, a crash half way) is
- * caught up with by reading only the lease files that changed.
+ * (lease.h) and brisk's index of them (index.h), under host-local's lock.
+ * The files decide; the index says where to look, and a file that is not
+ * what it recorded, a link() that meets a lease it did not know, or a
+ * search that finds nothing make it catch up first (once per call).
  */
 struct store {
 	struct lease_dir d;
@@ -57,11 +54,6 @@ bool store_writable(const struct store *s);
 int store_find(struct store *s, const char *id, const char *ifname,
 	       struct ipaddr *ret, size_t max, size_t *ret_n,
 	       struct cni_err *err);
-/* Whether each of @ips is leased to id/ifname: *ret_missing is the index
- * of the first that is not, -1 when all are. */
-int store_check(struct store *s, const char *id, const char *ifname,
-		const struct ipaddr *ips, size_t n, int *ret_missing,
-		struct cni_err *err);
 /*
  * Lease @ip to id/ifname, atomically (see lease_create); *ret_ok false
  * when it is taken. Also makes @ip last_reserved_ip.<set>.
@@ -115,9 +107,8 @@ struct store_lease {
 typedef int (*store_list_fn)(const struct store_lease *l, void *data,
 			     struct cni_err *err);
 /*
- * Visit every lease that has an owner (empty and garbled files have none),
- * after catching up with the files. A negative return of @fn stops. @fn
- * must not change the store: collect, then act.
+ * Visit every lease that has an owner, after catching up with the files.
+ * A negative return of @fn stops. @fn must not change the store.
  */
 int store_list(struct store *s, store_list_fn fn, void *data,
 	       struct cni_err *err);

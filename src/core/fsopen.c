@@ -65,3 +65,32 @@ int fsopen_check_regular(int fd, mode_t *ret_mode)
 		*ret_mode = st.st_mode;
 	return S_ISREG(st.st_mode) ? 0 : -EMEDIUMTYPE;
 }
+
+int fsopen_dir(int atfd, const char *name, mode_t mode)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(atfd, name, flags);
+
+	if (fd < 0 && errno == ENOENT && mode &&
+	    (mkdirat(atfd, name, mode) == 0 || errno == EEXIST))
+		fd = openat(atfd, name, flags);
+	return fd < 0 ? -errno : fd;
+}
+
+int fsopen_file(int atfd, const char *name, int flags, struct stat *ret_st)
+{
+	struct stat st, *sp = ret_st ? ret_st : &st;
+	int fd = openat(atfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+			0600);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, sp) < 0)
+		r = -errno;
+	else if (!S_ISREG(sp->st_mode))
+		r = -EMEDIUMTYPE;
+	if (r < 0)
+		close(fd);
+	return r < 0 ? r : fd;
+}

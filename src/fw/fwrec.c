@@ -241,24 +241,11 @@ static void rec_name(const char *id, const char *ifname, char *buf)
 		 ifname);
 }
 
-static int open_dir(int atfd, const char *name, bool create, mode_t mode)
-{
-	int fd = openat(atfd, name,
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd >= 0 || errno != ENOENT || !create)
-		return fd < 0 ? -errno : fd;
-	if (mkdirat(atfd, name, mode) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(atfd, name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 		   int *ret_fd, struct cni_err *err)
 {
 	static const char *const names[] = { ".brisk", NULL, "fw" };
+	static const mode_t modes[] = { 0755, 0755, 0700 };
 	_cleanup_close_ int fd = -1;
 	int r = 0;
 
@@ -275,8 +262,8 @@ int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 				   "firewall records: cannot open %.200s",
 				   data_dir);
 	for (size_t i = 0; i < 3; i++) {
-		int sub = open_dir(fd, names[i] ? names[i] : network, create,
-				   i == 2 ? 0700 : 0755);
+		int sub = fsopen_dir(fd, names[i] ? names[i] : network,
+				     create ? modes[i] : 0);
 
 		/*
 		 * brisk makes these as directories and never writes through

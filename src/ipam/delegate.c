@@ -61,21 +61,6 @@ static char **delegate_env(const char *cmd, char *cmdvar, size_t n)
 	return env;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int delegate_spawn(const char *bin, char **env, int in, int out,
 			  pid_t *ret_pid, struct cni_err *err)
 {
@@ -140,12 +125,14 @@ static int delegate_stdin(json_t *conf, int *ret_fd, struct cni_err *err)
 {
 	_cleanup_free_ char *text = json_dumps(conf, JSON_COMPACT);
 	_cleanup_close_ int fd = -1;
+	size_t len = text ? strlen(text) : 0;
 
 	if (!text)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
+	/* A memfd takes it in one write, short only when memory is out. */
 	fd = memfd_create("cni-config", MFD_CLOEXEC);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 ||
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
 	    lseek(fd, 0, SEEK_SET) < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "cannot pass the config to the ipam plugin");

@@ -131,29 +131,10 @@ static size_t ipam_segments(const struct ipam_rangeset *rs,
 	return n;
 }
 
-/* The first address of @seg from @from worth trying that is no gateway. */
-static int ipam_candidate(struct store *s, struct ipaddr from,
-			  const struct ipam_seg *seg, const struct ipaddr *gw,
-			  struct ipaddr *ret, bool *ret_found,
-			  struct cni_err *err)
-{
-	for (;;) {
-		int r = store_next_free(s, &from, &seg->hi, ret, ret_found,
-					err);
-
-		if (r < 0 || !*ret_found || !ipaddr_eq(ret, gw))
-			return r;
-		*ret_found = false;
-		if (ipaddr_eq(ret, &seg->hi))
-			return 0;
-		from = *ret;
-		ipaddr_next(&from);
-	}
-}
-
 /*
- * Take the first free address of one stretch for id/ifname. With @id NULL
- * (STATUS) take nothing: *ret_ok says whether one is free.
+ * Take the first free address of one stretch, never its gateway, for
+ * id/ifname. With @id NULL (STATUS) take nothing: *ret_ok says whether one
+ * is free.
  */
 static int ipam_search_seg(struct store *s, const struct ipam_seg *seg,
 			   const struct ipaddr *gw, int set, const char *id,
@@ -164,12 +145,19 @@ static int ipam_search_seg(struct store *s, const struct ipam_seg *seg,
 	int r;
 
 	for (;;) {
-		r = ipam_candidate(s, cur, seg, gw, ret, ret_ok, err);
-		if (r < 0 || !*ret_ok || !id)
+		r = store_next_free(s, &cur, &seg->hi, ret, ret_ok, err);
+		if (r < 0 || !*ret_ok)
 			return r;
-		r = store_reserve(s, ret, id, ifname, set, ret_ok, err);
-		if (r < 0 || *ret_ok || ipaddr_eq(ret, &seg->hi))
-			return r;
+		if (!ipaddr_eq(ret, gw)) {
+			if (!id)
+				return 0;
+			r = store_reserve(s, ret, id, ifname, set, ret_ok, err);
+			if (r < 0 || *ret_ok)
+				return r;
+		}
+		*ret_ok = false;
+		if (ipaddr_eq(ret, &seg->hi))
+			return 0;
 		cur = *ret;
 		ipaddr_next(&cur);
 	}
@@ -342,11 +330,8 @@ int ipam_allocate(const struct ipamconf *c, const char *network, const char *id,
 	struct ipam_alloc a = { 0 };
 	int r;
 
+	/* config/ipamconf.c: 1 to IPAM_MAX_SETS range sets. */
 	*ret_n = 0;
-	if (c->n_sets == 0 || c->n_sets > IPAM_MAX_SETS)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "ipam.ranges: need 1 to %d range sets",
-				   IPAM_MAX_SETS);
 	r = ipam_match_requests(c, req, err);
 	if (r < 0)
 		return r;
@@ -389,20 +374,29 @@ int ipam_check(const struct ipamconf *c, const char *network, const char *id,
 	       struct cni_err *err)
 {
 	_cleanup_(store_close) struct store s = STORE_INIT;
+	struct ipaddr held[STORE_MAX_PER_ID];
 	char buf[IPADDR_STRLEN];
-	int missing = -1;
+	size_t n_held = 0;
 	int r = ipam_open(c, network, &s, err);
 
 	if (r == 0)
-		r = store_check(&s, id, ifname, ips, n, &missing, err);
-	if (r < 0 || missing < 0)
-		return r;
-	cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
-		    "address %s is not leased to this container",
-		    ipaddr_fmt(&ips[missing], buf));
-	cni_err_detail(err, "container %s, interface %s, network %s", id,
-		       ifname, network);
-	return -ENOENT;
+		r = store_find(&s, id, ifname, held, STORE_MAX_PER_ID, &n_held,
+			       err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n_held && !found; j++)
+			found = ipaddr_eq(&ips[i], &held[j]);
+		if (found)
+			continue;
+		cni_err_set(err, CNI_ERR_INTERNAL, ENOENT,
+			    "address %s is not leased to this container",
+			    ipaddr_fmt(&ips[i], buf));
+		cni_err_detail(err, "container %s, interface %s, network %s",
+			       id, ifname, network);
+		return -ENOENT;
+	}
+	return r;
 }
 
 int ipam_status(const struct ipamconf *c, const char *network,

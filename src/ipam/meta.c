@@ -176,16 +176,14 @@ enum meta_verdict meta_judge(const struct meta_attach *m, const char *boot_id,
 
 const char *meta_verdict_str(enum meta_verdict v)
 {
-	switch (v) {
-	case META_STALE_BOOT:
-		return "reboot";
-	case META_STALE_NETNS_GONE:
-		return "netns-gone";
-	case META_STALE_NOT_NETNS:
-		return "not-a-netns";
-	case META_STALE_NETNS_REPLACED:
-		return "netns-replaced";
-	default:
-		return "live";
-	}
+	static const char *const words[] = {
+		[META_LIVE] = "live",
+		[META_STALE_BOOT] = "reboot",
+		[META_STALE_NETNS_GONE] = "netns-gone",
+		[META_STALE_NOT_NETNS] = "not-a-netns",
+		[META_STALE_NETNS_REPLACED] = "netns-replaced",
+	};
+
+	return (unsigned int)v < sizeof(words) / sizeof(*words) ? words[v] :
+								  "live";
 }

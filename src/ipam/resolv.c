@@ -92,7 +92,6 @@ int resolv_read(const char *path, json_t **ret, struct cni_err *err)
 {
 	_cleanup_free_ char *buf = malloc(RESOLV_MAX_BYTES);
 	_cleanup_close_ int fd = -1;
-	size_t len = 0;
 	mode_t mode = 0;
 	ssize_t n;
 
@@ -108,18 +107,14 @@ int resolv_read(const char *path, json_t **ret, struct cni_err *err)
 	if (fd < 0)
 		return cni_err_set(err, CNI_ERR_IO, -fd,
 				   "ipam.resolvConf: cannot read %.200s", path);
-	while (len < RESOLV_MAX_BYTES &&
-	       (n = read(fd, buf + len, RESOLV_MAX_BYTES - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cni_err_set(err, CNI_ERR_IO, errno,
-					   "ipam.resolvConf: cannot read %.200s",
-					   path);
-		len += (size_t)n;
-	}
-	*ret = resolv_parse(buf, len);
+	/* A regular file: one read to its end (or to the cap). */
+	n = read(fd, buf, RESOLV_MAX_BYTES);
+	if (n < 0)
+		return cni_err_set(err, CNI_ERR_IO, errno,
+				   "ipam.resolvConf: cannot read %.200s", path);
+	*ret = resolv_parse(buf, (size_t)n);
 	if (!*ret)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
+				   "out of memory");
 	return 0;
 }

@@ -11,15 +11,8 @@
 #include "brisk/log.h"
 #include "brisk/stale.h"
 
-struct stale_item {
-	struct ipaddr ip;
-	char *id;
-	char *ifname;
-	enum meta_verdict why;
-};
-
 struct stale_list {
-	struct stale_item *v;
+	struct stale_lease *v;
 	size_t n;
 	size_t cap;
 	const char *boot;
@@ -43,7 +36,7 @@ static int stale_visit(const struct store_lease *sl, void *data,
 {
 	struct stale_list *l = data;
 	struct meta_attach m;
-	struct stale_item *it;
+	struct stale_lease *it;
 	enum meta_verdict why;
 
 	if (!sl->note || (l->skip_id && strcmp(sl->id, l->skip_id) == 0 &&
@@ -59,8 +52,8 @@ static int stale_visit(const struct store_lease *sl, void *data,
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
 	it = &l->v[l->n];
-	*it = (struct stale_item){ sl->ip, strdup(sl->id), strdup(sl->ifname),
-				   why };
+	*it = (struct stale_lease){ sl->ip, strdup(sl->id), strdup(sl->ifname),
+				    why };
 	if (!it->id || !it->ifname) {
 		free(it->id);
 		free(it->ifname);
@@ -115,12 +108,8 @@ int stale_gc(const char *data_dir, const char *network, bool apply, stale_fn fn,
 	if (r == 0)
 		r = stale_collect(&s, &l, apply, err);
 	store_close(&s);
-	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		struct stale_lease st = { l.v[i].ip, l.v[i].id, l.v[i].ifname,
-					  l.v[i].why };
-
-		fn(&st, data);
-	}
+	for (size_t i = 0; r == 0 && i < l.n; i++)
+		fn(&l.v[i], data);
 	if (r == 0)
 		*ret_n = l.n;
 	stale_list_clear(&l);

@@ -151,6 +151,38 @@ static void test_missing_and_symlink(void **state)
 			 -ELOOP);
 }
 
+/* The store's openers: under a directory fd, never a symlink or a FIFO. */
+static void test_store_openers(void **state)
+{
+	struct dir *d = *state;
+	struct stat st;
+	int dfd, fd, r;
+
+	assert_int_equal(fsopen_dir(AT_FDCWD, at(d, "sub"), 0), -ENOENT);
+	dfd = fsopen_dir(AT_FDCWD, at(d, "sub"), 0700);
+	assert_true(dfd >= 0);
+	assert_int_equal(fstat(dfd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(symlink(d->path, at(d, "sub/up")), 0);
+	/* O_DIRECTORY makes a symlink -ENOTDIR rather than -ELOOP. */
+	r = fsopen_dir(dfd, "up", 0700);
+	assert_true(r == -ENOTDIR || r == -ELOOP);
+	assert_int_equal(fsopen_file(dfd, "f", O_RDWR, NULL), -ENOENT);
+	fd = fsopen_file(dfd, "f", O_RDWR | O_CREAT, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	assert_int_equal(symlinkat("f", dfd, "l"), 0);
+	assert_int_equal(fsopen_file(dfd, "l", O_RDONLY, NULL), -ELOOP);
+	assert_int_equal(mkfifoat(dfd, "p", 0600), 0);
+	assert_int_equal(fsopen_file(dfd, "p", O_RDONLY, &st), -EMEDIUMTYPE);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(fsopen_file(dfd, "up", O_RDONLY, NULL), -ELOOP);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +192,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dir_and_device, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_symlink, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_store_openers, setup,
 						teardown),
 	};
 

@@ -4,7 +4,7 @@
  * the owner-record files (record.c) and bitmaps (map.c) loaded as needed
  * and written back at close, and the primitives of a catch-up (sync).
  * It owns nothing in <dataDir>/.brisk/<network>/ but "index", "o-*",
- * "4-*" and "6-*" (and the ids/ and map/ of the layout before them).
+ * "4-*" and "6-*": anything else there is left alone.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fsopen.h"
 #include "brisk/grow.h"
 #include "brisk/index.h"
 #include "brisk/log.h"
@@ -70,38 +71,6 @@ static void index_read_boot(char ret[INDEX_BOOT_LEN])
 	ret[len] = '\0';
 }
 
-/* Open (making it 0700 when missing) directory @name, never a symlink. */
-static int index_open_dir(int atfd, const char *name)
-{
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(atfd, name, flags);
-
-	if (fd < 0 && errno == ENOENT &&
-	    (mkdirat(atfd, name, 0700) == 0 || errno == EEXIST))
-		fd = openat(atfd, name, flags);
-	return fd < 0 ? -errno : fd;
-}
-
-/*
- * Open file @name of the index for reading and writing (made when missing
- * with @create), with its stat: never one that blocks or is not a regular
- * file (-EMEDIUMTYPE).
- */
-static int index_open_file(int dirfd, const char *name, bool create,
-			   struct stat *ret_st)
-{
-	int fd = openat(dirfd, name,
-			O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
-				(create ? O_CREAT : 0),
-			0600);
-
-	if (fd >= 0 && (fstat(fd, ret_st) < 0 || !S_ISREG(ret_st->st_mode))) {
-		close(fd);
-		return -EMEDIUMTYPE;
-	}
-	return fd < 0 ? -errno : fd;
-}
-
 /*
  * The mtime brisk gives the store directory after its change number @gen:
  * in the first second of 1970, which no clock of a running system shows,
@@ -145,7 +114,6 @@ static bool index_header_valid(struct index *x, int storefd)
 struct index *index_open(int datafd, const char *net, int storefd)
 {
 	struct index *x = calloc(1, sizeof(*x));
-	struct stat st;
 	int top;
 
 	if (!x)
@@ -154,14 +122,15 @@ struct index *index_open(int datafd, const char *net, int storefd)
 	index_read_boot(x->boot);
 	if (!x->boot[0])
 		return x;
-	top = index_open_dir(datafd, INDEX_TOP);
-	x->fd = top < 0 ? top : index_open_dir(top, net);
+	top = fsopen_dir(datafd, INDEX_TOP, 0700);
+	x->fd = top < 0 ? top : fsopen_dir(top, net, 0700);
 	cleanup_closep(&top);
-	if (x->fd >= 0)
-		x->hdrfd = index_open_file(x->fd, INDEX_HEADER, true, &st);
+	x->hdrfd = x->fd < 0 ? x->fd :
+			       fsopen_file(x->fd, INDEX_HEADER,
+					   O_RDWR | O_CREAT, NULL);
 	if (x->hdrfd < 0) {
 		log_debug("%s: brisk's index is unusable (%s): in memory only",
-			  net, strerror(errno));
+			  net, strerror(-x->hdrfd));
 		cleanup_closep(&x->fd);
 		x->fd = -1;
 		return x;
@@ -205,7 +174,7 @@ static int index_load(struct index *x, unsigned int key, bool keep)
 		return 0;
 	}
 	snprintf(name, sizeof(name), "o-%03x", key);
-	f->fd = index_open_file(x->fd, name, false, &st);
+	f->fd = fsopen_file(x->fd, name, O_RDWR, &st);
 	if (f->fd == -ENOENT)
 		f->fd = -1;
 	else if (f->fd < 0)
@@ -371,13 +340,10 @@ int index_next_free(struct index *x, const struct ipaddr *lo,
 
 /* ------------------------------------------------------------- catch-up */
 
-/* Directory @name under @atfd, never through a symlink; NULL if none. */
-static DIR *index_opendir(int atfd, const char *name)
+/* A listing of the index's directory, through an fd of its own. */
+static DIR *index_list(const struct index *x)
 {
-	int fd = atfd < 0 ? -1 :
-			    openat(atfd, name,
-				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					   O_CLOEXEC);
+	int fd = openat(x->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 
 	if (fd >= 0 && !d)
@@ -400,7 +366,7 @@ static int index_rec_key(const char *name)
 /* Every record file into memory; a damaged one is dropped and rewritten. */
 static void index_load_all(struct index *x)
 {
-	DIR *d = index_opendir(x->fd, ".");
+	DIR *d = index_list(x);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
@@ -510,8 +476,7 @@ void index_sync_end(struct index *x, bool ok)
 
 int index_walk(struct index *x, index_walk_fn fn, void *data)
 {
-	_cleanup_free_ struct index_hit *h = NULL;
-	size_t cap = 0;
+	struct index_hit h;
 	int r = 0;
 
 	for (unsigned int k = 0; r >= 0 && k < REC_FILES; k++) {
@@ -520,12 +485,10 @@ int index_walk(struct index *x, index_walk_fn fn, void *data)
 		for (size_t i = 0; f && r >= 0 && i < f->n; i++) {
 			struct rec_owner *o = &f->o[i];
 
-			for (size_t j = 0; j < o->n; j++) {
-				if (GROW_ONE(h, cap, j, 4) < 0)
-					return -ENOMEM;
-				index_hit_of(o, &o->l[j], &h[j]);
+			for (size_t j = 0; r >= 0 && j < o->n; j++) {
+				index_hit_of(o, &o->l[j], &h);
+				r = fn(o->id, o->ifname, o->note, &h, data);
 			}
-			r = fn(o->id, o->ifname, o->note, h, o->n, data);
 		}
 	}
 	return r < 0 ? r : 0;
@@ -537,7 +500,6 @@ static int index_write_file(struct index *x, unsigned int key)
 {
 	struct index_file *f = x->files[key];
 	_cleanup_free_ char *buf = NULL;
-	struct stat st;
 	char name[8];
 	size_t len = 0;
 
@@ -551,7 +513,7 @@ static int index_write_file(struct index *x, unsigned int key)
 	if (!buf)
 		return -ENOMEM;
 	if (f->fd < 0)
-		f->fd = index_open_file(x->fd, name, true, &st);
+		f->fd = fsopen_file(x->fd, name, O_RDWR | O_CREAT, NULL);
 	/* One pwrite: padded to the old size, so no truncation to crash in. */
 	if (f->fd < 0 || pwrite(f->fd, buf, len, 0) != (ssize_t)len)
 		return f->fd < 0 ? f->fd : -EIO;
@@ -559,37 +521,20 @@ static int index_write_file(struct index *x, unsigned int key)
 	return 0;
 }
 
-/* Remove the files of subdirectory @name (brisk's layout before this). */
-static void index_remove_dir(struct index *x, const char *name)
-{
-	DIR *d = index_opendir(x->fd, name);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-	unlinkat(x->fd, name, AT_REMOVEDIR);
-}
-
 /* After a sync: remove the index's files that no longer hold anything. */
 static void index_prune(struct index *x)
 {
-	DIR *d = index_opendir(x->fd, ".");
+	DIR *d = index_list(x);
 	struct dirent *de;
 	bool keep;
 
 	while (d && (de = readdir(d))) {
 		const char *n = de->d_name;
 		int key = index_rec_key(n);
-		bool is_rec = key >= 0 || key == -ERANGE;
 
-		if (strcmp(n, "ids") == 0 || strcmp(n, "map") == 0)
-			index_remove_dir(x, n);
-		else if ((is_rec && (key < 0 || !x->files[key] ||
-				     x->files[key]->f.n == 0)) ||
-			 (map_owns(&x->map, n, &keep) && !keep))
+		if (key == -ERANGE ||
+		    (key >= 0 && (!x->files[key] || x->files[key]->f.n == 0)) ||
+		    (map_owns(&x->map, n, &keep) && !keep))
 			unlinkat(x->fd, n, 0);
 	}
 	if (d)

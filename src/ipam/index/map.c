@@ -48,12 +48,9 @@ static int map_load(struct map *m, struct map_chunk *c)
 	if (m->dirfd < 0 || m->fresh)
 		return 0;
 	map_name(&c->key, name);
-	c->fd = openat(m->dirfd, name,
-		       O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	c->fd = fsopen_file(m->dirfd, name, O_RDWR, NULL);
 	if (c->fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fsopen_check_regular(c->fd, NULL) < 0)
-		return -EMEDIUMTYPE;
+		return c->fd == -ENOENT ? 0 : c->fd;
 	n = pread(c->fd, c->bits, MAP_BYTES, 0);
 	return n == MAP_BYTES ? 0 : -EBADMSG;
 }
@@ -75,7 +72,6 @@ static struct map_chunk *map_chunk(struct map *m, const struct ipaddr *ip)
 	}
 	c->key = key;
 	c->fd = -1;
-	c->lo = MAP_WORDS;
 	r = map_load(m, c);
 	if (r < 0) {
 		cleanup_closep(&c->fd);
@@ -98,8 +94,7 @@ int map_set(struct map *m, const struct ipaddr *ip, bool on)
 	if (!!(c->bits[w] & mask) == on)
 		return 0;
 	c->bits[w] ^= mask;
-	c->lo = w < c->lo ? w : c->lo;
-	c->hi = w + 1 > c->hi ? w + 1 : c->hi;
+	c->dirty = true;
 	return 0;
 }
 
@@ -166,8 +161,7 @@ void map_reset(struct map *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		memset(m->c[i]->bits, 0, MAP_BYTES);
-		m->c[i]->lo = 0;
-		m->c[i]->hi = MAP_WORDS;
+		m->c[i]->dirty = true;
 	}
 	m->fresh = true;
 }
@@ -180,43 +174,25 @@ static bool map_empty(const struct map_chunk *c)
 	return true;
 }
 
-/* Write @c's changes: a new file is written whole, an empty one goes. */
+/* Write @c whole when it changed; a bitmap left empty loses its file. */
 static int map_write_one(struct map *m, struct map_chunk *c)
 {
 	char name[40];
-	size_t off, len;
 	ssize_t n;
 
-	if (c->lo >= c->hi)
+	if (!c->dirty)
 		return 0;
 	map_name(&c->key, name);
-	if (map_empty(c)) {
-		cleanup_closep(&c->fd);
-		c->fd = -1;
+	if (map_empty(c))
 		return unlinkat(m->dirfd, name, 0) == 0 || errno == ENOENT ?
 			       0 :
 			       -errno;
-	}
-	if (c->fd < 0) {
-		c->fd = openat(m->dirfd, name,
-			       O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-				       O_CLOEXEC,
-			       0600);
-		c->lo = 0;
-		c->hi = MAP_WORDS;
-	}
-	off = (size_t)c->lo * 8;
-	len = (size_t)(c->hi - c->lo) * 8;
 	if (c->fd < 0)
-		return -errno;
-	n = pwrite(c->fd, (char *)c->bits + off, len, (off_t)off);
-	cleanup_closep(&c->fd);
-	c->fd = -1;
-	if (n != (ssize_t)len)
-		return -EIO;
-	c->lo = MAP_WORDS;
-	c->hi = 0;
-	return 0;
+		c->fd = fsopen_file(m->dirfd, name, O_RDWR | O_CREAT, NULL);
+	if (c->fd < 0)
+		return c->fd;
+	n = pwrite(c->fd, c->bits, MAP_BYTES, 0);
+	return n == MAP_BYTES ? 0 : -EIO;
 }
 
 int map_write(struct map *m)

@@ -18,8 +18,7 @@
 struct map_chunk {
 	struct ipaddr key; /* the first address it covers */
 	int fd; /* its file, -1 while there is none */
-	unsigned int lo; /* words changed in memory: [lo, hi) */
-	unsigned int hi;
+	bool dirty; /* changed in memory: written whole at the end */
 	uint64_t bits[MAP_WORDS];
 };
 

@@ -174,7 +174,7 @@ static void put_owner(FILE *fp, const struct rec_owner *o)
 
 char *rec_format(const struct rec_file *f, size_t pad_to, size_t *ret_len)
 {
-	char *buf = NULL, *p;
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
 	bool bad;
@@ -184,20 +184,12 @@ char *rec_format(const struct rec_file *f, size_t pad_to, size_t *ret_len)
 	fputs(REC_MAGIC, fp);
 	for (size_t i = 0; i < f->n; i++)
 		put_owner(fp, &f->o[i]);
+	for (long pos = ftell(fp); pos >= 0 && (size_t)pos < pad_to; pos++)
+		fputc('\n', fp);
 	bad = ferror(fp);
 	if (fclose(fp) != 0 || bad || !buf) {
 		free(buf);
 		return NULL;
-	}
-	if (len < pad_to) {
-		p = realloc(buf, pad_to);
-		if (!p) {
-			free(buf);
-			return NULL;
-		}
-		buf = p;
-		memset(buf + len, '\n', pad_to - len);
-		len = pad_to;
 	}
 	*ret_len = len;
 	return buf;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,37 +54,27 @@ static int lease_mkdir_p(const char *path, struct cni_err *err)
 	}
 }
 
-/*
- * Open directory @name under @atfd (made when missing), never through a
- * symlink: O_NOFOLLOW refuses one even if swapped in after a check.
- */
+/* Open directory @name under @atfd (made when missing): code 5 if not. */
 static int lease_open_dir(int atfd, const char *name, const char *shown,
 			  int *ret_fd, struct cni_err *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(atfd, name, flags), r = 0;
+	int fd = fsopen_dir(atfd, name, LEASE_DIR_MODE), r;
 	struct stat st;
 
-	/* The directories usually exist: make them only when missing. */
-	if (fd < 0 && errno == ENOENT) {
-		if (atfd == AT_FDCWD)
-			r = lease_mkdir_p(name, err);
-		else if (mkdirat(atfd, name, LEASE_DIR_MODE) < 0 &&
-			 errno != EEXIST)
-			r = cni_err_set(err, CNI_ERR_IO, errno,
-					"cannot create %s", shown);
+	if (fd == -ENOENT && atfd == AT_FDCWD) {
+		r = lease_mkdir_p(name, err);
 		if (r < 0)
 			return r;
-		fd = openat(atfd, name, flags);
+		fd = fsopen_dir(atfd, name, 0);
 	}
-	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
+	if ((fd == -ELOOP || fd == -ENOTDIR) &&
 	    fstatat(atfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode))
 		return cni_err_set(err, CNI_ERR_IO, ELOOP,
 				   "%s is a symlink; refusing to use it",
 				   shown);
 	if (fd < 0)
-		return cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s",
+		return cni_err_set(err, CNI_ERR_IO, -fd, "cannot open %s",
 				   shown);
 	*ret_fd = fd;
 	return 0;
@@ -173,40 +162,30 @@ static int lease_flock_wait(struct lease_dir *d, int timeout_ms,
 	return -EAGAIN;
 }
 
-/* Code 5 unless @fd (the store's @name) is a regular file. */
-static int lease_check_file(struct lease_dir *d, int fd, const char *name,
-			    struct cni_err *err)
+/* Code 5 for @r, fsopen_file's failure to open the store's @name. */
+static int lease_open_failed(struct lease_dir *d, const char *name, int r,
+			     mode_t mode, struct cni_err *err)
 {
-	mode_t mode = 0;
-	int r = fsopen_check_regular(fd, &mode);
-
 	if (r == -EMEDIUMTYPE)
 		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
 				   "%s/%s is %s, not a file", d->path, name,
 				   fsopen_kind(mode));
-	if (r < 0)
-		return cni_err_set(err, CNI_ERR_IO, -r, "cannot stat %s/%s",
-				   d->path, name);
-	return 0;
+	return cni_err_set(err, CNI_ERR_IO, -r, "cannot open %s/%s", d->path,
+			   name);
 }
 
 int lease_lock(struct lease_dir *d, int timeout_ms, struct cni_err *err)
 {
+	struct stat st = { .st_mode = 0 };
 	int r;
 
 	if (d->lockfd >= 0)
 		return 0;
-	/* O_NONBLOCK: a FIFO there must not hang us (flock ignores it). */
-	d->lockfd =
-		openat(d->dirfd, "lock",
-		       O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		       LEASE_MODE);
+	/* Never a FIFO's wait (flock ignores O_NONBLOCK). */
+	d->lockfd = fsopen_file(d->dirfd, "lock", O_RDWR | O_CREAT, &st);
 	if (d->lockfd < 0)
-		return cni_err_set(err, CNI_ERR_IO, errno,
-				   "cannot open %s/lock", d->path);
-	r = lease_check_file(d, d->lockfd, "lock", err);
-	if (r == 0)
-		r = lease_flock_wait(d, timeout_ms, err);
+		return lease_open_failed(d, "lock", d->lockfd, st.st_mode, err);
+	r = lease_flock_wait(d, timeout_ms, err);
 	if (r < 0) {
 		close(d->lockfd);
 		d->lockfd = -1;
@@ -229,17 +208,16 @@ struct lease_tmp {
 	char name[64]; /* "" for an O_TMPFILE */
 };
 
-/* A named temporary, where O_TMPFILE is not supported. */
+/*
+ * A named temporary, where O_TMPFILE is not supported. Only the lock holder
+ * writes one, so only a dead writer's leftover (of a reused pid) can be in
+ * the way: the next number passes it.
+ */
 static int lease_tmp_named(struct lease_dir *d, struct lease_tmp *t)
 {
-	unsigned long long rnd;
-
 	for (int tries = 0; t->fd < 0; tries++) {
-		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-			rnd = (unsigned long long)lease_now_ms() ^
-			      ((unsigned long long)tries << 32);
-		snprintf(t->name, sizeof(t->name),
-			 LEASE_TMP_PREFIX "%d.%016llx", (int)getpid(), rnd);
+		snprintf(t->name, sizeof(t->name), LEASE_TMP_PREFIX "%d.%d",
+			 (int)getpid(), tries);
 		t->fd = openat(d->dirfd, t->name,
 			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				       O_CLOEXEC,
@@ -326,26 +304,18 @@ static int lease_tmp_link(struct lease_dir *d, struct lease_tmp *t,
  */
 static bool lease_is_garbage(struct lease_dir *d, const char *name)
 {
-	_cleanup_close_ int fd = -1;
-	char buf[LEASE_GARBAGE_MAX + 1];
-	struct stat st;
-	ssize_t n;
+	char buf[LEASE_READ_MAX];
+	struct stat st = { .st_mode = 0 };
 
-	fd = openat(d->dirfd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	if (st.st_size == 0 || st.st_size > LEASE_GARBAGE_MAX)
+	/* lease_read refuses what is no file, or too large to be a lease. */
+	if (!lease_read(d, name, buf, sizeof(buf), &st))
+		return S_ISREG(st.st_mode) && st.st_size > LEASE_GARBAGE_MAX;
+	if (!buf[0] || st.st_size > LEASE_GARBAGE_MAX)
 		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return n == 0;
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 &&
-		    !strchr(LEASE_SPACE, buf[i]))
+	for (const char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 && !strchr(LEASE_SPACE, *p))
 			return true;
-	return strspn(buf, LEASE_SPACE) == (size_t)n;
+	return false;
 }
 
 int lease_create(struct lease_dir *d, const char *name, const char *id,
@@ -404,28 +374,19 @@ bool lease_read(struct lease_dir *d, const char *name, char *buf, size_t size,
 		struct stat *ret_st)
 {
 	_cleanup_close_ int fd = -1;
-	size_t len = 0;
-	ssize_t n = 0;
+	size_t len;
+	ssize_t n;
 	char *p;
 
-	/* O_NONBLOCK: a FIFO planted under a lease's name must not hang us. */
-	fd = openat(d->dirfd, name,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, ret_st) < 0 || !S_ISREG(ret_st->st_mode))
+	/* Never a FIFO planted under a lease's name. */
+	fd = fsopen_file(d->dirfd, name, O_RDONLY, ret_st);
+	if (fd < 0)
 		return false;
-	/* A regular file: a short read is its end. */
-	while (len < size) {
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len < size)
-			break;
-	}
-	if (n < 0 || len >= size)
+	/* A regular file: one read to its end, unless it is too large. */
+	n = read(fd, buf, size);
+	if (n < 0 || (size_t)n >= size)
 		return false;
+	len = (size_t)n;
 	while (len > 0 && strchr(LEASE_SPACE, buf[len - 1]))
 		len--;
 	buf[len] = '\0';
@@ -469,9 +430,8 @@ int lease_last_read(struct lease_dir *d, int set, struct ipaddr *ret,
 	}
 	/* ...but one that is no file could never be written back. */
 	if (lease_stat(d, name, &st) == 0 && !S_ISREG(st.st_mode))
-		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is %s, not a file", d->path, name,
-				   fsopen_kind(st.st_mode));
+		return lease_open_failed(d, name, -EMEDIUMTYPE, st.st_mode,
+					 err);
 	return 0;
 }
 
@@ -486,19 +446,12 @@ int lease_last_write(struct lease_dir *d, int set, const struct ipaddr *ip,
 	_cleanup_close_ int fd = -1;
 	char name[64], buf[IPADDR_STRLEN];
 	size_t len = strlen(ipaddr_fmt(ip, buf));
-	struct stat st;
+	struct stat st = { .st_mode = 0 };
 
 	snprintf(name, sizeof(name), LEASE_LAST_PREFIX "%d", set);
-	fd = openat(d->dirfd, name,
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		    LEASE_MODE);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return cni_err_set(err, CNI_ERR_IO, errno, "cannot open %s/%s",
-				   d->path, name);
-	if (!S_ISREG(st.st_mode))
-		return cni_err_set(err, CNI_ERR_IO, EMEDIUMTYPE,
-				   "%s/%s is %s, not a file", d->path, name,
-				   fsopen_kind(st.st_mode));
+	fd = fsopen_file(d->dirfd, name, O_WRONLY | O_CREAT, &st);
+	if (fd < 0)
+		return lease_open_failed(d, name, fd, st.st_mode, err);
 	if (pwrite(fd, buf, len, 0) != (ssize_t)len ||
 	    (st.st_size > (off_t)len && ftruncate(fd, (off_t)len) < 0))
 		return cni_err_set(err, CNI_ERR_IO, errno ?: EIO,

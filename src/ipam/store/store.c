@@ -121,19 +121,14 @@ static int sync_one(const char *name, const struct ipaddr *ip, void *data)
  */
 static int sync_run(struct lease_dir *d, struct index *x, struct cni_err *err)
 {
-	struct sync_ctx *c = calloc(1, sizeof(*c));
-	int r = c ? index_sync_begin(x) : -ENOMEM;
+	struct sync_ctx c = { .d = d, .x = x };
+	int r = index_sync_begin(x);
 
-	if (c) {
-		c->d = d;
-		c->x = x;
-	}
 	if (r == 0)
-		r = lease_walk(d, sync_one, c, err);
-	if (c)
-		index_sync_end(x, r == 0);
-	for (size_t i = 0; c && i < c->n; i++) {
-		struct sync_new *s = &c->v[i];
+		r = lease_walk(d, sync_one, &c, err);
+	index_sync_end(x, r == 0);
+	for (size_t i = 0; i < c.n; i++) {
+		struct sync_new *s = &c.v[i];
 		bool is_old;
 		const char *ifname = lease_split(s->content, &is_old);
 
@@ -142,9 +137,7 @@ static int sync_run(struct lease_dir *d, struct index *x, struct cni_err *err)
 				      &s->st);
 		free(s->content);
 	}
-	if (c)
-		free(c->v);
-	free(c);
+	free(c.v);
 	if (r == -ENOMEM)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
@@ -216,27 +209,6 @@ int store_find(struct store *s, const char *id, const char *ifname,
 				s->d.path, max, h[i].name);
 		else if (ipaddr_parse(h[i].name, &ret[*ret_n]) == 0)
 			(*ret_n)++;
-	}
-	return r;
-}
-
-int store_check(struct store *s, const char *id, const char *ifname,
-		const struct ipaddr *ips, size_t n, int *ret_missing,
-		struct cni_err *err)
-{
-	struct ipaddr held[STORE_MAX_PER_ID];
-	size_t n_held = 0;
-	int r;
-
-	*ret_missing = -1;
-	r = store_find(s, id, ifname, held, STORE_MAX_PER_ID, &n_held, err);
-	for (size_t i = 0; r == 0 && *ret_missing < 0 && i < n; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < n_held && !found; j++)
-			found = ipaddr_eq(&ips[i], &held[j]);
-		if (!found)
-			*ret_missing = (int)i;
 	}
 	return r;
 }
@@ -418,22 +390,17 @@ struct store_list_ctx {
 	struct cni_err *err;
 };
 
-static int store_list_owner(const char *id, const char *ifname,
-			    const char *note, const struct index_hit *h,
-			    size_t n, void *data)
+static int store_list_one(const char *id, const char *ifname, const char *note,
+			  const struct index_hit *h, void *data)
 {
 	struct store_list_ctx *c = data;
-	int r = 0;
+	struct store_lease l = { .id = id, .ifname = ifname };
 
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct store_lease l = { .id = id, .ifname = ifname };
-
-		l.note = h[i].attested ? note : NULL;
-		l.mtime = (int64_t)h[i].st.st_mtim.tv_sec;
-		if (ipaddr_parse(h[i].name, &l.ip) == 0)
-			r = c->fn(&l, c->data, c->err);
-	}
-	return r;
+	l.note = h->attested ? note : NULL;
+	l.mtime = (int64_t)h->st.st_mtim.tv_sec;
+	if (ipaddr_parse(h->name, &l.ip) < 0)
+		return 0;
+	return c->fn(&l, c->data, c->err);
 }
 
 int store_list(struct store *s, store_list_fn fn, void *data,
@@ -443,8 +410,9 @@ int store_list(struct store *s, store_list_fn fn, void *data,
 	int r = s->synced ? 0 : store_sync(s, err);
 
 	if (r == 0)
-		r = index_walk(s->x, store_list_owner, &c);
+		r = index_walk(s->x, store_list_one, &c);
 	if (r < 0 && !err->code)
-		return cni_err_set(err, CNI_ERR_INTERNAL, -r, "out of memory");
+		return cni_err_set(err, CNI_ERR_INTERNAL, -r, "cannot list %s",
+				   s->d.path);
 	return r;
 }
