@@ -62,25 +62,42 @@ int netns_open(const char *path, int *ret_fd, struct cni_err *err)
 	return 0;
 }
 
-int netns_netlink_open(int nsfd, struct netlink *ret, struct cni_err *err)
+/* Enter @nsfd; *@ret_self is the plugin's own namespace to come back to. */
+static int netns_enter(int nsfd, int *ret_self, struct cni_err *err)
 {
-	_cleanup_close_ int self = -1;
-	int r;
-
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
+	*ret_self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*ret_self < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "cannot open own network namespace");
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "cannot enter the container namespace");
-	/* A socket stays bound to the namespace it was created in. */
-	r = netlink_open(ret, err);
-	if (setns(self, CLONE_NEWNET) < 0) {
-		/* Carrying on in the wrong namespace would be worse than dying. */
-		netlink_close(ret);
+	return 0;
+}
+
+static int netns_leave(int self, struct cni_err *err)
+{
+	if (setns(self, CLONE_NEWNET) < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
 				   "cannot return to the host namespace");
+	return 0;
+}
+
+int netns_netlink_open(int nsfd, struct netlink *ret, struct cni_err *err)
+{
+	_cleanup_close_ int self = -1;
+	int r, rl;
+
+	r = netns_enter(nsfd, &self, err);
+	if (r < 0)
+		return r;
+	/* A socket stays bound to the namespace it was created in. */
+	r = netlink_open(ret, err);
+	rl = netns_leave(self, err);
+	if (rl < 0) {
+		/* Carrying on in the wrong namespace would be worse than dying. */
+		netlink_close(ret);
+		return rl;
 	}
 	return r;
 }
@@ -89,19 +106,13 @@ int netns_sysctl_apply(int nsfd, const struct sysctl_set *s, size_t n,
 		       struct cni_err *err)
 {
 	_cleanup_close_ int self = -1;
-	int r;
+	int r, rl;
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
-				   "cannot open own network namespace");
 	/* /proc/sys/net shows the namespace of whoever looks it up. */
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
-				   "cannot enter the container namespace");
+	r = netns_enter(nsfd, &self, err);
+	if (r < 0)
+		return r;
 	r = sysctl_apply(s, n, err);
-	if (setns(self, CLONE_NEWNET) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
-				   "cannot return to the host namespace");
-	return r;
+	rl = netns_leave(self, err);
+	return rl < 0 ? rl : r;
 }
