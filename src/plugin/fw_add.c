@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* ADD's firewall step: plan, record, commit, undo. */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -249,12 +250,14 @@ int fwstep_add(struct add_state *s, struct cni_err *err)
 	if (!fwstep_needed(s->a.conf))
 		return 0;
 	r = plan_build(s, &s->fw, err);
+	/* Pushed first: a failed push must not leave committed elements. */
+	if (r == 0 && undo_push(&s->undo, undo_fw, s) < 0)
+		r = cni_err_set(err, CNI_ERR_INTERNAL, ENOSPC,
+				"too many ADD steps to undo");
 	if (r == 0)
 		r = fw_open(&fw, err);
 	if (r == 0)
 		r = add_commit(s, &fw, err);
-	if (r == 0)
-		r = undo_push(&s->undo, undo_fw, s);
 	if (r == 0) {
 		fault_point("add-fw");
 		r = add_port_extras(s, &fw, err);
