@@ -244,30 +244,19 @@ static void rec_name(const char *id, const char *ifname, char *buf)
 int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 		   int *ret_fd, struct cni_err *err)
 {
-	static const char *const names[] = { ".brisk", NULL, "fw" };
-	static const mode_t modes[] = { 0755, 0755, 0700 };
-	_cleanup_close_ int fd = -1;
-	int r = 0;
+	/* As the index makes them: records name containers and namespaces. */
+	const char *const names[] = { data_dir, ".brisk", network, "fw" };
+	static const mode_t modes[] = { 0755, 0700, 0700, 0700 };
+	_cleanup_close_ int fd = AT_FDCWD;
 
 	*ret_fd = -1;
-	fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && !create)
-		return 0;
-	if (fd < 0 && errno == ENOENT)
-		r = mkdir(data_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-	if (fd < 0 && r == 0)
-		fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return cni_err_set(err, CNI_ERR_IO, r ? -r : errno,
-				   "firewall records: cannot open %.200s",
-				   data_dir);
-	for (size_t i = 0; i < 3; i++) {
-		int sub = fsopen_dir(fd, names[i] ? names[i] : network,
-				     create ? modes[i] : 0);
+	for (size_t i = 0; i < 4; i++) {
+		int sub = fsopen_dir(fd, names[i], create ? modes[i] : 0);
 
 		/*
-		 * brisk makes these as directories and never writes through
-		 * a symlink: anything else there holds no records of ours.
+		 * brisk makes these as directories and never follows a
+		 * symlink (not even dataDir, as the lease store refuses it):
+		 * anything else there holds no records of ours.
 		 */
 		if (!create &&
 		    (sub == -ENOENT || sub == -ENOTDIR || sub == -ELOOP))
@@ -277,7 +266,8 @@ int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 				err, CNI_ERR_IO, -sub,
 				"firewall records: cannot open %.100s/.brisk/%s/fw",
 				data_dir, network);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		fd = sub;
 	}
 	*ret_fd = TAKE_FD(fd);

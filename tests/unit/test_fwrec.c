@@ -138,6 +138,27 @@ static int count_cb(struct fwrec *rec, void *data)
 	return 0;
 }
 
+/* A dataDir that is a symlink is refused, as the lease store refuses it. */
+static void test_symlinked_data_dir(void **state)
+{
+	struct cni_err err = { 0 };
+	char link[256], target[256];
+	int dfd = -2;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s/elsewhere", tmpdir);
+	snprintf(link, sizeof(link), "%s/link-data", tmpdir);
+	assert_int_equal(mkdir(target, 0755), 0);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(fwrec_dir_open(link, "net", false, &dfd, &err), 0);
+	assert_int_equal(dfd, -1);
+	assert_true(fwrec_dir_open(link, "net", true, &dfd, &err) < 0);
+	assert_int_equal(err.code, CNI_ERR_IO);
+	assert_int_equal(dfd, -1);
+	assert_int_equal(rmdir(target), 0); /* nothing was made in it */
+	assert_int_equal(unlink(link), 0);
+}
+
 static void test_files(void **state)
 {
 	struct cni_err err = { 0 };
@@ -153,7 +174,14 @@ static void test_files(void **state)
 	assert_int_equal(dfd, -1);
 	assert_int_equal(fwrec_dir_open(tmpdir, "net", true, &dfd, &err), 0);
 	assert_true(dfd >= 0);
+	/* Every level brisk makes is as closed as the index's. */
 	snprintf(path, sizeof(path), "%s/.brisk/net/fw", tmpdir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	snprintf(path, sizeof(path), "%s/.brisk/net", tmpdir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	snprintf(path, sizeof(path), "%s/.brisk", tmpdir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(fwrec_load(dfd, "ctr-1", "eth0", got, &found, &err),
@@ -223,6 +251,8 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlinks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_symlinked_data_dir, setup,
 						teardown),
 	};
 
