@@ -11,11 +11,15 @@
 
 #define RESULT_MAX_IFACES 16
 #define RESULT_MAX_IPS 32
+/* A sandbox path longer than this is refused, as PATH_MAX always was. */
+#define RESULT_SANDBOX_MAX 4095
 
 struct result_iface {
 	char name[IFNAMSIZ];
 	char mac[18]; /* "" when unknown */
-	char sandbox[4096]; /* "" for host interfaces */
+	/* Owned, NULL for host interfaces: a path buffer in each of the 16
+	 * slots made a result 64 KiB, zeroed (page by page) on every call. */
+	char *sandbox;
 	int mtu; /* 0 when unknown; only encoded for 1.1.0 */
 };
 

@@ -15,6 +15,8 @@ void result_init(struct result *r)
 
 void result_clear(struct result *r)
 {
+	for (int i = 0; i < r->n_ifaces; i++)
+		free(r->ifaces[i].sandbox);
 	free(r->routes);
 	json_decref(r->dns);
 	result_init(r);
@@ -148,7 +150,7 @@ static json_t *enc_iface(const struct result_iface *ifc, enum cni_ver ver)
 	bad |= set_str_if(o, "mac", ifc->mac);
 	if (ver >= CNI_V110)
 		bad |= set_int_if(o, "mtu", ifc->mtu, 1);
-	bad |= set_str_if(o, "sandbox", ifc->sandbox);
+	bad |= set_str_if(o, "sandbox", ifc->sandbox ? ifc->sandbox : "");
 	if (bad) {
 		json_decref(o);
 		return NULL;

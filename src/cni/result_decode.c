@@ -189,6 +189,7 @@ static int decode_routes(json_t *o, const char *path, const char *key,
 static int decode_iface(json_t *v, const char *path,
 			struct result_iface *ifc, struct cni_err *err)
 {
+	const char *sandbox = NULL;
 	int r;
 
 	memset(ifc, 0, sizeof(*ifc));
@@ -202,10 +203,15 @@ static int decode_iface(json_t *v, const char *path,
 	if (r >= 0)
 		r = get_strbuf(v, path, "mac", ifc->mac, sizeof(ifc->mac), err);
 	if (r >= 0)
-		r = get_strbuf(v, path, "sandbox", ifc->sandbox,
-			       sizeof(ifc->sandbox), err);
+		r = get_str(v, path, "sandbox", &sandbox, err);
+	if (r >= 0 && sandbox && strlen(sandbox) > RESULT_SANDBOX_MAX)
+		r = cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				"%s.sandbox: longer than %d bytes", path,
+				RESULT_SANDBOX_MAX);
 	if (r >= 0)
 		r = get_int(v, path, "mtu", 0, INT_MAX, &ifc->mtu, err);
+	if (r >= 0 && sandbox && sandbox[0] && !(ifc->sandbox = strdup(sandbox)))
+		r = cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
 	return r;
 }
 

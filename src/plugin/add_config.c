@@ -205,30 +205,34 @@ int add_gateway(struct add_state *s, struct cni_err *err)
 	return r;
 }
 
-static void put_iface(struct result *res, const char *name,
-		      const uint8_t mac[6], const char *sandbox, int mtu)
+/* @sandbox NULL for a host interface. 0 or -ENOMEM. */
+static int put_iface(struct result *res, const char *name,
+		     const uint8_t mac[6], const char *sandbox, int mtu)
 {
 	struct result_iface *f = &res->ifaces[res->n_ifaces++];
 
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	link_mac_fmt(mac, f->mac);
-	snprintf(f->sandbox, sizeof(f->sandbox), "%s", sandbox);
+	f->sandbox = sandbox ? strdup(sandbox) : NULL;
 	f->mtu = mtu;
+	return sandbox && !f->sandbox ? -ENOMEM : 0;
 }
 
 int add_result(struct add_state *s, json_t **ret_out, struct cni_err *err)
 {
 	struct result *res = &s->res;
 
-	put_iface(res, s->br.name, s->br.mac, "", s->br.mtu);
-	put_iface(res, s->a.host_ifname, s->host_mac, "", s->cont.mtu);
-	put_iface(res, s->a.env->ifname, s->cont.mac, s->a.env->netns,
-		  s->cont.mtu);
+	int r;
+
+	put_iface(res, s->br.name, s->br.mac, NULL, s->br.mtu);
+	put_iface(res, s->a.host_ifname, s->host_mac, NULL, s->cont.mtu);
+	r = put_iface(res, s->a.env->ifname, s->cont.mac, s->a.env->netns,
+		      s->cont.mtu);
 	/* As the reference: the VLAN gateway follows, in the host namespace. */
 	if (s->vlan_gw.ifindex)
-		put_iface(res, s->vlan_gw.name, s->vlan_gw.mac, "",
+		put_iface(res, s->vlan_gw.name, s->vlan_gw.mac, NULL,
 			  s->vlan_gw.mtu);
-	*ret_out = result_encode(res, s->a.conf->ver);
+	*ret_out = r < 0 ? NULL : result_encode(res, s->a.conf->ver);
 	if (!*ret_out)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "cannot encode the result");

@@ -22,6 +22,7 @@ static const struct result_iface *check_find_iface(const struct result *pr,
 {
 	for (int i = 0; i < pr->n_ifaces; i++) {
 		if (strcmp(pr->ifaces[i].name, env->ifname) == 0 &&
+		    pr->ifaces[i].sandbox &&
 		    strcmp(pr->ifaces[i].sandbox, env->netns) == 0) {
 			*ret_idx = i;
 			return &pr->ifaces[i];
@@ -79,7 +80,7 @@ static int check_host_macs(const struct result *pr, const struct link_info *br,
 		const struct result_iface *f = &pr->ifaces[i];
 
 		for (size_t k = 0; k < ARRAY_SIZE(li); k++) {
-			if (f->sandbox[0] || !f->mac[0] ||
+			if (f->sandbox || !f->mac[0] ||
 			    strcmp(f->name, li[k]->name) != 0)
 				continue;
 			link_mac_fmt(li[k]->mac, mac);

@@ -28,7 +28,7 @@ static void add_iface(struct result *r, const char *name, const char *mac,
 
 	strcpy(ifc->name, name);
 	strcpy(ifc->mac, mac);
-	strcpy(ifc->sandbox, sandbox);
+	ifc->sandbox = sandbox[0] ? strdup(sandbox) : NULL;
 	ifc->mtu = mtu;
 }
 
@@ -312,8 +312,8 @@ static void assert_round_trip(const struct result *in, const struct result *out,
 	for (int i = 0; i < out->n_ifaces; i++) {
 		assert_string_equal(out->ifaces[i].name, in->ifaces[i].name);
 		assert_string_equal(out->ifaces[i].mac, in->ifaces[i].mac);
-		assert_string_equal(out->ifaces[i].sandbox,
-				    in->ifaces[i].sandbox);
+		assert_string_equal(out->ifaces[i].sandbox ?: "",
+				    in->ifaces[i].sandbox ?: "");
 		assert_int_equal(out->ifaces[i].mtu,
 				 ver >= CNI_V110 ? in->ifaces[i].mtu : 0);
 	}
