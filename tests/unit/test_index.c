@@ -204,18 +204,25 @@ static void test_map(void **state)
 	assert_false(map_owns(&m, "index", &keep));
 	map_free(&m);
 
-	/* Read back from the files; a cleared one loses its file. */
+	/* Read back from the files; a cleared one keeps its file, all clear. */
 	m.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_string_equal(find(&m, "10.1.255.254", "10.2.0.9"), "10.2.0.1");
 	set(&m, "10.1.255.254", false);
 	set(&m, "10.1.255.255", false);
 	assert_int_equal(map_write(&m), 0);
-	assert_int_equal(faccessat(m.dirfd, "4-0a01", F_OK, 0), -1);
+	assert_int_equal(faccessat(m.dirfd, "4-0a01", F_OK, 0), 0);
 	assert_int_equal(faccessat(m.dirfd, "4-0a02", F_OK, 0), 0);
+	map_free(&m);
+	m.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_string_equal(find(&m, "10.1.0.0", "10.1.255.255"), "10.1.0.0");
+	assert_string_equal(find(&m, "10.1.255.254", "10.1.255.255"),
+			    "10.1.255.254");
 	/* Forgotten: rebuilt in memory, no file read. */
 	map_reset(&m);
 	assert_string_equal(find(&m, "10.2.0.0", "10.2.0.9"), "10.2.0.0");
-	assert_true(map_owns(&m, "4-0a02", &keep) && !keep);
+	/* Held in memory (cleared): kept; never loaded: not. */
+	assert_true(map_owns(&m, "4-0a02", &keep) && keep);
+	assert_true(map_owns(&m, "4-0a03", &keep) && !keep);
 	map_free(&m);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);

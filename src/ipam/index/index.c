@@ -503,12 +503,9 @@ static int index_write_file(struct index *x, unsigned int key)
 	char name[8];
 	size_t len = 0;
 
+	/* One left without owners keeps its file, as a bitmap does (map.c). */
 	snprintf(name, sizeof(name), "o-%03x", key);
 	rec_prune(&f->f);
-	if (f->f.n == 0)
-		return unlinkat(x->fd, name, 0) == 0 || errno == ENOENT ?
-			       0 :
-			       -errno;
 	buf = rec_format(&f->f, f->disk_len, &len);
 	if (!buf)
 		return -ENOMEM;
@@ -521,7 +518,7 @@ static int index_write_file(struct index *x, unsigned int key)
 	return 0;
 }
 
-/* After a sync: remove the index's files that no longer hold anything. */
+/* After a sync: remove the index's files that hold nothing it knows. */
 static void index_prune(struct index *x)
 {
 	DIR *d = index_list(x);
@@ -532,8 +529,7 @@ static void index_prune(struct index *x)
 		const char *n = de->d_name;
 		int key = index_rec_key(n);
 
-		if (key == -ERANGE ||
-		    (key >= 0 && (!x->files[key] || x->files[key]->f.n == 0)) ||
+		if (key == -ERANGE || (key >= 0 && !x->files[key]) ||
 		    (map_owns(&x->map, n, &keep) && !keep))
 			unlinkat(x->fd, n, 0);
 	}

@@ -166,15 +166,11 @@ void map_reset(struct map *m)
 	m->fresh = true;
 }
 
-static bool map_empty(const struct map_chunk *c)
-{
-	for (unsigned int w = 0; w < MAP_WORDS; w++)
-		if (c->bits[w])
-			return false;
-	return true;
-}
-
-/* Write @c whole when it changed; a bitmap left empty loses its file. */
+/*
+ * Write @c whole when it changed. One left empty keeps its file: creating
+ * a file costs more than the rest of a lease's writes (ext4), and ADD and
+ * DEL of the only container on a network would otherwise pay it each time.
+ */
 static int map_write_one(struct map *m, struct map_chunk *c)
 {
 	char name[40];
@@ -183,10 +179,6 @@ static int map_write_one(struct map *m, struct map_chunk *c)
 	if (!c->dirty)
 		return 0;
 	map_name(&c->key, name);
-	if (map_empty(c))
-		return unlinkat(m->dirfd, name, 0) == 0 || errno == ENOENT ?
-			       0 :
-			       -errno;
 	if (c->fd < 0)
 		c->fd = fsopen_file(m->dirfd, name, O_RDWR | O_CREAT, NULL);
 	if (c->fd < 0)
@@ -213,8 +205,7 @@ bool map_owns(const struct map *m, const char *name, bool *ret_keep)
 		return false;
 	for (size_t i = 0; i < m->n; i++) {
 		map_name(&m->c[i]->key, have);
-		if (strcmp(have, name) == 0)
-			*ret_keep = !map_empty(m->c[i]);
+		*ret_keep |= strcmp(have, name) == 0;
 	}
 	return true;
 }

@@ -38,9 +38,9 @@ int map_find(struct map *m, const struct ipaddr *lo, const struct ipaddr *hi,
 	     struct ipaddr *ret, bool *ret_found);
 /* Forget everything: from now on the bitmaps are rebuilt in memory. */
 void map_reset(struct map *m);
-/* Write what changed (a bitmap left empty loses its file). */
+/* Write what changed (a bitmap left empty keeps its file). */
 int map_write(struct map *m);
-/* Whether the index file @name is a bitmap; *ret_keep: one still in use. */
+/* Whether the index file @name is a bitmap; *ret_keep: one held in memory. */
 bool map_owns(const struct map *m, const char *name, bool *ret_keep);
 void map_free(struct map *m);
 
