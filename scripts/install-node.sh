@@ -52,7 +52,8 @@ node's /). The pod range comes from --pod-cidr, --node-json or --from-api.
   --binary FILE           the brisk binary (default: brisk next to this
                           script, else build/brisk of this source tree)
   --bundle-libs           also copy the binary's shared libraries other than
-                          the C library into BIN_DIR/brisk.d (for a binary
+                          the C library (and libnetfilter_conntrack, which it
+                          loads on demand) into BIN_DIR/brisk.d (for a binary
                           linked with -rpath '\$ORIGIN/brisk.d')
   --no-binary             install the conflist only
   --bin-dir DIR           CNI binary directory under ROOT (/opt/cni/bin)
@@ -314,6 +315,22 @@ trap '[ -z "$TMP_FILE" ] || rm -f -- "$TMP_FILE"' EXIT
 
 # put SRC DEST MODE: DEST gets SRC's content, through a temporary file in
 # DEST's directory renamed over DEST; nothing happens when it has it already.
+# The shared libraries to bundle, as "soname path": the binary's, and those
+# of libnetfilter_conntrack, which brisk loads only when a UDP host port
+# needs it (so ldd does not show it); never the C library's.
+bundle_list()
+{
+	local ct
+
+	ct=$(ldconfig -p | awk '$1 == "libnetfilter_conntrack.so.3" { print $NF; exit }')
+	{
+		ldd "$BINARY"
+		[ -z "$ct" ] || printf '\tlibnetfilter_conntrack.so.3 => %s\n' "$ct"
+		[ -z "$ct" ] || ldd "$ct"
+	} | awk '$2 == "=>" && $3 ~ /^\// { print $1 " " $3 }' | sort -u |
+		grep -Ev '^(libc|libm|libdl|libpthread|librt|ld-linux[^ ]*)\.so'
+}
+
 put()
 {
 	local src=$1 dest=$2 mode=$3
@@ -359,9 +376,7 @@ if ((!NO_BINARY)); then
 	if ((BUNDLE_LIBS)); then
 		mkdir -p -- "$ROOT$BIN_DIR/brisk.d" || die "cannot make $ROOT$BIN_DIR/brisk.d"
 		# Libraries first: the new binary may need them.
-		libs=$(ldd "$BINARY" | awk '$2 == "=>" && $3 ~ /^\// { print $1 " " $3 }' |
-			grep -Ev '^(libc|libm|libdl|libpthread|librt|ld-linux[^ ]*)\.so') ||
-			libs=""
+		libs=$(bundle_list) || libs=""
 		while read -r soname path; do
 			[ -n "$soname" ] || continue
 			put "$path" "$ROOT$BIN_DIR/brisk.d/$soname" 0644

@@ -8,6 +8,7 @@
  * entries travel; each is then deleted by its tuple.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
@@ -27,6 +28,44 @@
 
 #define CT_MAX_DELETE 4096
 
+/*
+ * libnetfilter_conntrack is loaded on first use, by its Debian soname: only
+ * a UDP host port needs it, and linked in (with libnfnetlink) it added about
+ * 0.3 ms of start-up to every call (scripts/bench.sh, VERSION). libnfnetlink
+ * is loaded first, from brisk's own search path, so that a bundled copy
+ * (scripts/install-node.sh --bundle-libs) serves the library's need of it.
+ */
+#define CT_DEP "libnfnetlink.so.0"
+#define CT_LIB "libnetfilter_conntrack.so.3"
+/* clang-format off */
+#define CT_FNS(X)                                                         \
+	X(nfct_new) X(nfct_destroy) X(nfct_copy) X(nfct_attr_is_set)      \
+	X(nfct_set_attr) X(nfct_set_attr_u8) X(nfct_set_attr_u16)         \
+	X(nfct_get_attr_u8) X(nfct_get_attr_u16) X(nfct_nlmsg_build)      \
+	X(nfct_nlmsg_parse)
+/* clang-format on */
+#define CT_PTR(f) __typeof__(&f) f;
+static struct {
+	CT_FNS(CT_PTR)
+} lib;
+
+static int ct_load(struct cni_err *err)
+{
+	void *h;
+
+	if (lib.nfct_nlmsg_parse)
+		return 0;
+	h = dlopen(CT_DEP, RTLD_NOW | RTLD_LOCAL);
+	h = h ? dlopen(CT_LIB, RTLD_NOW | RTLD_LOCAL) : NULL;
+#define CT_SYM(f) h = h && (lib.f = dlsym(h, #f)) ? h : NULL;
+	CT_FNS(CT_SYM)
+	if (!h)
+		return cni_err_set(err, CNI_ERR_INTERNAL, ELIBACC,
+				   "conntrack: cannot load %s: %s", CT_LIB,
+				   dlerror());
+	return 0;
+}
+
 struct ct_found {
 	size_t n, cap;
 	struct nf_conntrack **v;
@@ -39,20 +78,20 @@ static int ct_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (f->n >= CT_MAX_DELETE)
 		return MNL_CB_OK;
-	ct = nfct_new();
-	min = nfct_new();
-	if (!ct || !min || nfct_nlmsg_parse(nlh, ct) < 0 ||
+	ct = lib.nfct_new();
+	min = lib.nfct_new();
+	if (!ct || !min || lib.nfct_nlmsg_parse(nlh, ct) < 0 ||
 	    GROW_ONE(f->v, f->cap, f->n, 8) < 0) {
-		nfct_destroy(ct);
-		nfct_destroy(min);
+		lib.nfct_destroy(ct);
+		lib.nfct_destroy(min);
 		return ct && min ? MNL_CB_OK : MNL_CB_ERROR;
 	}
 	/* A delete needs the original tuple and the zone, nothing else. */
-	nfct_copy(min, ct, NFCT_CP_ORIG);
-	if (nfct_attr_is_set(ct, ATTR_ZONE))
-		nfct_set_attr_u16(min, ATTR_ZONE,
-				  nfct_get_attr_u16(ct, ATTR_ZONE));
-	nfct_destroy(ct);
+	lib.nfct_copy(min, ct, NFCT_CP_ORIG);
+	if (lib.nfct_attr_is_set(ct, ATTR_ZONE))
+		lib.nfct_set_attr_u16(min, ATTR_ZONE,
+				      lib.nfct_get_attr_u16(ct, ATTR_ZONE));
+	lib.nfct_destroy(ct);
 	f->v[f->n++] = min;
 	return MNL_CB_OK;
 }
@@ -83,7 +122,7 @@ static int ct_dump(struct fw *fw, struct nf_conntrack *ct, int family,
 	int r;
 
 	nlh = ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, family, 0);
-	if (nfct_nlmsg_build(nlh, ct) < 0)
+	if (lib.nfct_nlmsg_build(nlh, ct) < 0)
 		return -errno;
 	nest = mnl_attr_nest_start(nlh, CTA_FILTER);
 	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, orig); /* host order */
@@ -110,14 +149,14 @@ static int ct_delete(struct fw *fw, struct ct_found *f)
 	if (!buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < f->n; i++) {
-		int family = nfct_get_attr_u8(f->v[i], ATTR_L3PROTO);
+		int family = lib.nfct_get_attr_u8(f->v[i], ATTR_L3PROTO);
 		struct nlmsghdr *nlh = ct_msg(buf + len, IPCTNL_MSG_CT_DELETE,
 					      NLM_F_ACK, family,
 					      fw_next_seq(fw));
 
 		if (i == 0)
 			first = nlh->nlmsg_seq;
-		nfct_nlmsg_build(nlh, f->v[i]);
+		lib.nfct_nlmsg_build(nlh, f->v[i]);
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	r = netlink_send_acked(&fw->nl, buf, len, first, (unsigned int)f->n, 0,
@@ -130,7 +169,7 @@ static int ct_delete(struct fw *fw, struct ct_found *f)
 static void ct_found_free(struct ct_found *f)
 {
 	for (size_t i = 0; i < f->n; i++)
-		nfct_destroy(f->v[i]);
+		lib.nfct_destroy(f->v[i]);
 	free(f->v);
 }
 
@@ -149,30 +188,31 @@ static int ct_collect(struct fw *fw, const struct fw_plan *p, int family,
 		if (pm->proto != IPPROTO_UDP ||
 		    (pm->host_ip.family && pm->host_ip.family != family))
 			continue;
-		ct = nfct_new();
+		ct = lib.nfct_new();
 		if (!ct)
 			return -ENOMEM;
-		nfct_set_attr_u8(ct, ATTR_L3PROTO, (uint8_t)family);
-		nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
-		nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(pm->host_port));
+		lib.nfct_set_attr_u8(ct, ATTR_L3PROTO, (uint8_t)family);
+		lib.nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+		lib.nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(pm->host_port));
 		r = ct_dump(fw, ct, family,
 			    CT_FILTER_PROTO_NUM | CT_FILTER_PROTO_DST_PORT, 0,
 			    f);
-		nfct_destroy(ct);
+		lib.nfct_destroy(ct);
 	}
 	if (r < 0 || !a)
 		return r;
-	ct = nfct_new();
+	ct = lib.nfct_new();
 	if (!ct)
 		return -ENOMEM;
 	/* libnetfilter_conntrack builds nothing without the original family. */
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, (uint8_t)family);
-	nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, (uint8_t)family);
-	nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, IPPROTO_UDP);
-	nfct_set_attr(ct, v6 ? ATTR_REPL_IPV6_SRC : ATTR_REPL_IPV4_SRC, a->b);
+	lib.nfct_set_attr_u8(ct, ATTR_L3PROTO, (uint8_t)family);
+	lib.nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, (uint8_t)family);
+	lib.nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, IPPROTO_UDP);
+	lib.nfct_set_attr(ct, v6 ? ATTR_REPL_IPV6_SRC : ATTR_REPL_IPV4_SRC,
+			  a->b);
 	r = ct_dump(fw, ct, family, 0, CT_FILTER_IP_SRC | CT_FILTER_PROTO_NUM,
 		    f);
-	nfct_destroy(ct);
+	lib.nfct_destroy(ct);
 	return r;
 }
 
@@ -191,6 +231,9 @@ int fw_ct_flush(struct fw *fw, const struct fw_plan *p, struct cni_err *err)
 
 	if (!has_udp(p))
 		return 0;
+	r = ct_load(err);
+	if (r < 0)
+		return r;
 	for (int fam = AF_INET; r == 0 && fam;
 	     fam = fam == AF_INET ? AF_INET6 : 0)
 		r = ct_collect(fw, p, fam, &f);

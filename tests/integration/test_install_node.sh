@@ -225,6 +225,13 @@ while read -r soname path; do
 	esac
 done < <(ldd "$BRISK" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }')
 ((n > 0)) || fail "no library found to bundle: the check proves nothing"
+# brisk loads libnetfilter_conntrack (and so libnfnetlink) only for UDP host
+# ports, so ldd does not show them: they are bundled all the same.
+for soname in libnetfilter_conntrack.so.3 libnfnetlink.so.0; do
+	path=$(ldconfig -p | awk -v s="$soname" '$1 == s { print $NF; exit }')
+	[ -n "$path" ] || fail "$soname is not installed here: the check proves nothing"
+	cmp -s "$path" "$ROOT/opt/cni/bin/brisk.d/$soname" || fail "$soname (loaded on demand) not bundled"
+done
 no_temp_files
 
 step "conf/kubernetes/brisk.yaml: the init container as the kubelet runs it"
