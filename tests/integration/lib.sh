@@ -663,9 +663,11 @@ bg()
 	local ns=$1
 
 	shift
-	ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 &
+	# A process group of its own, killed whole: socat's SYSTEM: shell (or
+	# any child) would otherwise outlive the test and keep its namespace.
+	setsid ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 &
 	BG_PID=$!
-	at_exit "kill $BG_PID 2>/dev/null"
+	at_exit "kill -- -$BG_PID 2>/dev/null"
 }
 
 # serve NS PORT WORD: a TCP server (both families) answering WORD.
