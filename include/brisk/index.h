@@ -11,8 +11,8 @@
 /*
  * brisk's own index of one lease store, in <dataDir>/.brisk/<network>/
  * (0700, files 0600) where host-local never looks: a header "index",
- * owner records "o-*" (record.h) and bitmaps of taken addresses "4-*" and
- * "6-*" (map.h). Anything else there is not the index's. It is a hint,
+ * owner records "o-*" (record.h), bitmaps of taken addresses "4-*" and
+ * "6-*" (map.h) and an empty "spare". Anything else there is not the index's. It is a hint,
  * valid only while the store directory's mtime is the sentinel of the
  * header's generation (in the first second of 1970, which no clock shows)
  * and the directory's ctime and identity and the boot id are the header's:
@@ -56,6 +56,13 @@ struct index *index_open(int datafd, const char *net, int storefd);
 enum index_state index_state(const struct index *x);
 /* The current boot id, "" when unknown. */
 const char *index_boot(const struct index *x);
+/*
+ * Make an empty file for the next new record file to take, if there is
+ * none: a file creation costs more than the rest of a lease's writes
+ * (ext4), so a DEL, whose time the kernel's veth teardown dominates, makes
+ * it, and the ADD of a new container, waited for by a pod, only renames it.
+ */
+void index_spare(struct index *x);
 /*
  * Write what changed and free @x. @store_changed: the caller changed the
  * store directory in this call; the header is then committed, after every

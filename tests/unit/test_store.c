@@ -748,9 +748,64 @@ static void test_index_files(void **state)
 			    strcmp(de->d_name, "fw") == 0 ||
 			    strcmp(de->d_name, "ids") == 0 ||
 			    strcmp(de->d_name, "index") == 0 ||
+			    strcmp(de->d_name, "spare") == 0 ||
 			    strncmp(de->d_name, "o-", 2) == 0 ||
 			    strncmp(de->d_name, "4-", 2) == 0);
 	closedir(d);
+}
+
+/*
+ * A DEL leaves an empty spare; the next new record file is that spare,
+ * renamed (the same inode), and a file in the way of the name is kept.
+ */
+static void test_index_spare(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX], rel[16];
+	struct store s = STORE_INIT;
+	struct stat st, st2;
+	FILE *fp;
+
+	reserve_locked(f, "10.1.0.2", "c1");
+	idx_path(f, "spare", path);
+	assert_int_equal(access(path, F_OK), -1);
+	lock(f, &s);
+	release(&s, "c1", "eth0");
+	store_close(&s);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* A container whose record file does not exist yet takes it. */
+	assert_int_not_equal(rec_key("c2"), rec_key("c1"));
+	reserve_locked(f, "10.1.0.3", "c2");
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(rel, sizeof(rel), "o-%03x", rec_key("c2"));
+	idx_path(f, rel, path);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st2.st_ino, st.st_ino);
+	assert_true(st2.st_size > 0);
+	lock(f, &s);
+	assert_owned(&s, "c2", "10.1.0.3");
+	assert_false(s.synced);
+	release(&s, "c2", "eth0");
+	store_close(&s);
+	/* A spare with something in it: padded over, never misread. */
+	idx_path(f, "spare", path);
+	fp = fopen(path, "we");
+	assert_non_null(fp);
+	fputs("brisk-owners 2\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n", fp);
+	fclose(fp);
+	snprintf(rel, sizeof(rel), "o-%03x", rec_key("c3"));
+	idx_path(f, rel, path);
+	assert_int_equal(access(path, F_OK), -1);
+	reserve_locked(f, "10.1.0.4", "c3");
+	assert_int_equal(access(path, F_OK), 0);
+	idx_path(f, "spare", path);
+	assert_int_equal(access(path, F_OK), -1);
+	lock(f, &s);
+	assert_owned(&s, "c3", "10.1.0.4");
+	assert_owned(&s, "c2", "");
+	store_close(&s);
 }
 
 #define T(name) \
@@ -768,6 +823,7 @@ int main(void)
 		T(test_index_foreign_create),
 		T(test_index_foreign_unlink),
 		T(test_index_foreign_reuse),
+		T(test_index_spare),
 		T(test_index_catch_up_reads_changes_only),
 		T(test_index_sentinel),
 		T(test_index_verified),

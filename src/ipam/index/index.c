@@ -4,7 +4,7 @@
  * the owner-record files (record.c) and bitmaps (map.c) loaded as needed
  * and written back at close, and the primitives of a catch-up (sync).
  * It owns nothing in <dataDir>/.brisk/<network>/ but "index", "o-*",
- * "4-*" and "6-*": anything else there is left alone.
+ * "4-*", "6-*" and "spare": anything else there is left alone.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 
 #define INDEX_TOP ".brisk"
 #define INDEX_HEADER "index"
+#define INDEX_SPARE "spare"
 #define INDEX_MAGIC "brisk-index 2"
 #define INDEX_HEADER_SIZE 256
 #define INDEX_FILE_MAX (4 * 1024 * 1024)
@@ -502,10 +503,16 @@ static int index_write_file(struct index *x, unsigned int key)
 	_cleanup_free_ char *buf = NULL;
 	char name[8];
 	size_t len = 0;
+	struct stat st;
 
 	/* One left without owners keeps its file, as a bitmap does (map.c). */
 	snprintf(name, sizeof(name), "o-%03x", key);
 	rec_prune(&f->f);
+	/* A new file: the spare a DEL made, when there is one (index_spare). */
+	if (f->fd < 0 &&
+	    renameat2(x->fd, INDEX_SPARE, x->fd, name, RENAME_NOREPLACE) == 0 &&
+	    (f->fd = fsopen_file(x->fd, name, O_RDWR, &st)) >= 0)
+		f->disk_len = (size_t)st.st_size;
 	buf = rec_format(&f->f, f->disk_len, &len);
 	if (!buf)
 		return -ENOMEM;
@@ -589,6 +596,18 @@ static void index_write(struct index *x, int storefd, bool store_changed)
 	} else if (x->state == INDEX_VALID && (x->synced || store_changed)) {
 		index_commit(x, storefd);
 	}
+}
+
+void index_spare(struct index *x)
+{
+	int fd = x->fd < 0 ? -1 :
+			     openat(x->fd, INDEX_SPARE,
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+					    O_CLOEXEC,
+				    0600);
+
+	if (fd >= 0)
+		close(fd);
 }
 
 void index_close(struct index *x, int storefd, bool store_changed)

@@ -312,6 +312,7 @@ int store_release(struct store *s, const char *id, const char *ifname,
 	if (r == 0 && *ret_n == 0)
 		r = store_unlink_hits(s, id, ifname, h, n, true, ret, max,
 				      ret_n, err);
+	index_spare(s->x);
 	return r;
 }
 
