@@ -165,6 +165,10 @@ static int gateway_addr(struct add_state *s, const struct ipnet *gw,
 	r = addr_list(&s->a.host, on->ifindex, gw->addr.family, have,
 		      ARRAY_SIZE(have), &n, err);
 	for (size_t i = 0; i < n && r == 0; i++) {
+		/* There already, as every ADD after the first finds it. */
+		if (ipaddr_eq(&have[i].addr, &gw->addr) &&
+		    have[i].prefixlen == gw->prefixlen)
+			return 0;
 		if (!addr_conflicts(&have[i], gw))
 			continue;
 		if (!s->a.conf->force_address)
@@ -221,7 +225,6 @@ static int put_iface(struct result *res, const char *name,
 int add_result(struct add_state *s, json_t **ret_out, struct cni_err *err)
 {
 	struct result *res = &s->res;
-
 	int r;
 
 	put_iface(res, s->br.name, s->br.mac, NULL, s->br.mtu);
