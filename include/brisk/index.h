@@ -12,7 +12,8 @@
  * brisk's own index of one lease store, in <dataDir>/.brisk/<network>/
  * (0700, files 0600) where host-local never looks: a header "index",
  * owner records "o-*" (record.h), bitmaps of taken addresses "4-*" and
- * "6-*" (map.h) and an empty "spare". Anything else there is not the index's. It is a hint,
+ * "6-*" (map.h) and an empty "spare"; beside it the store's spare "lease"
+ * (lease.h). Anything else there is not the index's. It is a hint,
  * valid only while the store directory's mtime is the sentinel of the
  * header's generation (in the first second of 1970, which no clock shows)
  * and the directory's ctime and identity and the boot id are the header's:
@@ -54,6 +55,9 @@ static inline bool index_same_file(const struct stat *a, const struct stat *b)
  */
 struct index *index_open(int datafd, const char *net, int storefd);
 enum index_state index_state(const struct index *x);
+/* The index's directory (-1 when OFF): the store keeps its spare lease
+ * there ("lease"), on the lease store's own filesystem. */
+int index_dirfd(const struct index *x);
 /* The current boot id, "" when unknown. */
 const char *index_boot(const struct index *x);
 /*

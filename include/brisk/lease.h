@@ -23,13 +23,22 @@ struct lease_dir {
 	int datafd; /* dataDir */
 	int dirfd; /* <dataDir>/<network> */
 	int lockfd; /* -1 until lease_lock */
+	/*
+	 * Where a removed lease's file is kept for the next lease_create to
+	 * write into (its inode reused: creating one costs an ext4 ADD more
+	 * than the rest of its writes), set by the caller: a directory of the
+	 * same filesystem that host-local never reads; -1 for none.
+	 */
+	int spare_dirfd;
+	const char *spare_name;
 	const char *network; /* the last component of path */
 	char path[PATH_MAX]; /* <dataDir>/<network>, for messages */
 };
 
 #define LEASE_DIR_INIT                                  \
 	{                                               \
-		.datafd = -1, .dirfd = -1, .lockfd = -1 \
+		.datafd = -1, .dirfd = -1, .lockfd = -1, \
+		.spare_dirfd = -1                       \
 	}
 
 /* Larger than any lease host-local or brisk writes (an ID and an ifname). */
@@ -56,7 +65,10 @@ void lease_close(struct lease_dir *d);
 int lease_create(struct lease_dir *d, const char *name, const char *id,
 		 const char *ifname, struct stat *ret_st, bool *ret_ok,
 		 struct cni_err *err);
-/* Remove lease @name: 1 when removed, 0 when absent, or -errno. */
+/*
+ * Remove lease @name (into the spare slot, when there is one): 1 when
+ * removed, 0 when absent, or -errno.
+ */
 int lease_unlink(struct lease_dir *d, const char *name);
 /* lstat of @name: 0, or -errno (-ENOENT when absent). */
 int lease_stat(struct lease_dir *d, const char *name, struct stat *ret);

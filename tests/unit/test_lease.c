@@ -353,6 +353,54 @@ static void test_lock_timeout(void **state)
 	assert_non_null(strstr(err.msg, "is a FIFO, not a file"));
 }
 
+/*
+ * With a spare slot, a removed lease's file waits there and the next lease
+ * is written into it (the same inode). A spare also linked elsewhere (a
+ * crash between the link and the removal of its name) is never written; a
+ * spare that is no file is dropped.
+ */
+static void test_spare(void **state)
+{
+	struct fixture *f = *state;
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct stat a, b, sp;
+
+	snprintf(dir, sizeof(dir), "%s/spares", f->tmp);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	f->d.spare_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(f->d.spare_dirfd >= 0);
+	f->d.spare_name = "lease";
+	snprintf(path, sizeof(path), "%s/lease", dir);
+	create(f, "10.1.0.2", "a-long-container-id", "eth0", true);
+	assert_int_equal(lease_stat(&f->d, "10.1.0.2", &a), 0);
+	assert_int_equal(lease_unlink(&f->d, "10.1.0.2"), 1);
+	assert_int_equal(lease_stat(&f->d, "10.1.0.2", &b), -ENOENT);
+	assert_int_equal(stat(path, &sp), 0);
+	assert_int_equal(sp.st_ino, a.st_ino);
+	create(f, "10.1.0.3", "b", "eth1", true);
+	assert_file(f, "10.1.0.3", "b\r\neth1");
+	assert_int_equal(lease_stat(&f->d, "10.1.0.3", &b), 0);
+	assert_int_equal(b.st_ino, a.st_ino);
+	assert_int_equal(b.st_nlink, 1);
+	assert_int_equal(access(path, F_OK), -1);
+	/* The spare's name still on a live lease: left alone, name dropped. */
+	net_path(f, "10.1.0.3", dir);
+	assert_int_equal(link(dir, path), 0);
+	create(f, "10.1.0.4", "c", "eth0", true);
+	assert_file(f, "10.1.0.3", "b\r\neth1");
+	assert_file(f, "10.1.0.4", "c\r\neth0");
+	assert_int_equal(lease_stat(&f->d, "10.1.0.4", &b), 0);
+	assert_int_not_equal(b.st_ino, a.st_ino);
+	assert_int_equal(access(path, F_OK), -1);
+	/* No file in the slot: dropped, and a new file made. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	create(f, "10.1.0.5", "d", "eth0", true);
+	assert_file(f, "10.1.0.5", "d\r\neth0");
+	assert_int_equal(access(path, F_OK), -1);
+	close(f->d.spare_dirfd);
+	f->d.spare_dirfd = -1;
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, fixture_teardown)
 
 int main(void)
@@ -362,7 +410,7 @@ int main(void)
 		T(test_no_temp_left),  T(test_hostlocal_files),
 		T(test_read_split),    T(test_empty_lease_recovered),
 		T(test_last_reserved), T(test_symlink_refused),
-		T(test_lock_timeout),
+		T(test_lock_timeout),  T(test_spare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

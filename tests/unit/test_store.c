@@ -749,6 +749,7 @@ static void test_index_files(void **state)
 			    strcmp(de->d_name, "ids") == 0 ||
 			    strcmp(de->d_name, "index") == 0 ||
 			    strcmp(de->d_name, "spare") == 0 ||
+			    strcmp(de->d_name, "lease") == 0 ||
 			    strncmp(de->d_name, "o-", 2) == 0 ||
 			    strncmp(de->d_name, "4-", 2) == 0);
 	closedir(d);
@@ -775,6 +776,11 @@ static void test_index_spare(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	/* The released lease's file waits beside it, for the next lease. */
+	idx_path(f, "lease", path);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st2.st_size, strlen("c1\r\neth0"));
+	idx_path(f, "spare", path);
 	/* A container whose record file does not exist yet takes it. */
 	assert_int_not_equal(rec_key("c2"), rec_key("c1"));
 	reserve_locked(f, "10.1.0.3", "c2");
@@ -784,6 +790,9 @@ static void test_index_spare(void **state)
 	assert_int_equal(stat(path, &st2), 0);
 	assert_int_equal(st2.st_ino, st.st_ino);
 	assert_true(st2.st_size > 0);
+	idx_path(f, "lease", path);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_true(has_file(f, "10.1.0.3"));
 	lock(f, &s);
 	assert_owned(&s, "c2", "10.1.0.3");
 	assert_false(s.synced);

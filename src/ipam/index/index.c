@@ -4,7 +4,8 @@
  * the owner-record files (record.c) and bitmaps (map.c) loaded as needed
  * and written back at close, and the primitives of a catch-up (sync).
  * It owns nothing in <dataDir>/.brisk/<network>/ but "index", "o-*",
- * "4-*", "6-*" and "spare": anything else there is left alone.
+ * "4-*", "6-*" and "spare" ("lease" is the store's): anything else there
+ * is left alone.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -144,6 +145,11 @@ struct index *index_open(int datafd, const char *net, int storefd)
 enum index_state index_state(const struct index *x)
 {
 	return x->state;
+}
+
+int index_dirfd(const struct index *x)
+{
+	return x->fd;
 }
 
 const char *index_boot(const struct index *x)

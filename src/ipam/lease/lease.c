@@ -205,6 +205,7 @@ void lease_close(struct lease_dir *d)
 /* A lease being written: an unnamed O_TMPFILE, or a named temporary. */
 struct lease_tmp {
 	int fd;
+	int dirfd; /* where the named one is: the store, or the spare's */
 	char name[64]; /* "" for an O_TMPFILE */
 };
 
@@ -215,6 +216,7 @@ struct lease_tmp {
  */
 static int lease_tmp_named(struct lease_dir *d, struct lease_tmp *t)
 {
+	t->dirfd = d->dirfd;
 	for (int tries = 0; t->fd < 0; tries++) {
 		snprintf(t->name, sizeof(t->name), LEASE_TMP_PREFIX "%d.%d",
 			 (int)getpid(), tries);
@@ -233,8 +235,37 @@ static void lease_tmp_drop(struct lease_dir *d, struct lease_tmp *t)
 	cleanup_closep(&t->fd);
 	t->fd = -1;
 	if (t->name[0])
-		unlinkat(d->dirfd, t->name, 0);
+		unlinkat(t->dirfd, t->name, 0);
 	t->name[0] = '\0';
+}
+
+/*
+ * The spare slot's file, rewritten to hold @buf: false when there is none
+ * to use. One that is also linked elsewhere (a crash between the link of
+ * a lease and the removal of the spare's name) must not be written: its
+ * name is dropped instead.
+ */
+static bool lease_tmp_spare(struct lease_dir *d, const char *buf, size_t len,
+			    struct lease_tmp *t)
+{
+	struct stat st;
+
+	if (d->spare_dirfd < 0)
+		return false;
+	t->fd = fsopen_file(d->spare_dirfd, d->spare_name, O_RDWR, &st);
+	if (t->fd < 0 && t->fd != -ENOENT)
+		unlinkat(d->spare_dirfd, d->spare_name, 0);
+	if (t->fd < 0) {
+		t->fd = -1;
+		return false;
+	}
+	t->dirfd = d->spare_dirfd;
+	snprintf(t->name, sizeof(t->name), "%s", d->spare_name);
+	if (st.st_nlink == 1 && pwrite(t->fd, buf, len, 0) == (ssize_t)len &&
+	    ftruncate(t->fd, (off_t)len) == 0)
+		return true;
+	lease_tmp_drop(d, t);
+	return false;
 }
 
 /*
@@ -252,20 +283,23 @@ static int lease_tmp_write(struct lease_dir *d, const char *buf, size_t len,
 			   struct lease_tmp *t, struct stat *ret_st,
 			   struct cni_err *err)
 {
-	ssize_t n;
+	ssize_t n = (ssize_t)len;
 	int r = 0;
 
 	t->name[0] = '\0';
-	t->fd = openat(d->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
-		       LEASE_MODE);
-	if (t->fd < 0)
-		r = lease_tmp_named(d, t);
-	if (r < 0)
-		return cni_err_set(err, CNI_ERR_IO, -r,
-				   "cannot create a file in %s", d->path);
-	/* A regular file takes a lease's few bytes in one write: it is
-	 * short only when the disk is full. */
-	n = write(t->fd, buf, len);
+	if (!lease_tmp_spare(d, buf, len, t)) {
+		t->fd = openat(d->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+			       LEASE_MODE);
+		if (t->fd < 0)
+			r = lease_tmp_named(d, t);
+		if (r < 0)
+			return cni_err_set(err, CNI_ERR_IO, -r,
+					   "cannot create a file in %s",
+					   d->path);
+		/* A regular file takes a lease's few bytes in one write: it
+		 * is short only when the disk is full. */
+		n = write(t->fd, buf, len);
+	}
 	if (n != (ssize_t)len)
 		r = n < 0 ? -errno : -ENOSPC;
 	/* link() keeps inode, mtime and size: the lease's stat for the index. */
@@ -286,7 +320,7 @@ static int lease_tmp_link(struct lease_dir *d, struct lease_tmp *t,
 	char proc[32];
 
 	if (t->name[0])
-		return linkat(d->dirfd, t->name, d->dirfd, name, 0);
+		return linkat(t->dirfd, t->name, d->dirfd, name, 0);
 	if (linkat(t->fd, "", d->dirfd, name, AT_EMPTY_PATH) == 0)
 		return 0;
 	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not. */
@@ -359,6 +393,11 @@ int lease_create(struct lease_dir *d, const char *name, const char *id,
 
 int lease_unlink(struct lease_dir *d, const char *name)
 {
+	/* Into the spare slot (replacing what was there): the next
+	 * lease_create reuses the inode. Not possible: a plain unlink. */
+	if (d->spare_dirfd >= 0 &&
+	    renameat(d->dirfd, name, d->spare_dirfd, d->spare_name) == 0)
+		return 1;
 	if (unlinkat(d->dirfd, name, 0) == 0)
 		return 1;
 	return errno == ENOENT ? 0 : -errno;

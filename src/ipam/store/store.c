@@ -32,6 +32,9 @@ int store_open(const char *data_dir, const char *network, int timeout_ms,
 	if (!ret->x)
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM,
 				   "out of memory");
+	/* A released lease's file waits there for the next lease. */
+	ret->d.spare_dirfd = index_dirfd(ret->x);
+	ret->d.spare_name = "lease";
 	return 0;
 }
 
