@@ -35,10 +35,9 @@ struct lease_dir {
 	char path[PATH_MAX]; /* <dataDir>/<network>, for messages */
 };
 
-#define LEASE_DIR_INIT                                  \
-	{                                               \
-		.datafd = -1, .dirfd = -1, .lockfd = -1, \
-		.spare_dirfd = -1                       \
+#define LEASE_DIR_INIT                                                     \
+	{                                                                  \
+		.datafd = -1, .dirfd = -1, .lockfd = -1, .spare_dirfd = -1 \
 	}
 
 /* Larger than any lease host-local or brisk writes (an ID and an ifname). */
