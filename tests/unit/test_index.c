@@ -101,6 +101,11 @@ static void test_record_roundtrip(void **state)
 	buf2 = "brisk-owners 2\nO 0 1 1 1 0\nx\ny\n"
 	       "A 10.0.0.1 1 73777777777777777777 0 0 0\n";
 	assert_int_equal(rec_parse(buf2, strlen(buf2), &p), -EBADMSG);
+	/* A NUL in a lease's name (found by fuzz_index): it would be written
+	 * back cut short, as an empty name. */
+	buf2 = "brisk-owners 2\nO 0 1 1 1 0\nx\ny\n"
+	       "A \0\0.0.0.2 1 2 3 4 0\n";
+	assert_int_equal(rec_parse(buf2, 52, &p), -EBADMSG);
 	assert_int_equal(rec_parse("brisk-owners 1\n", 15, &p), -EBADMSG);
 	free(padded);
 	free(again);

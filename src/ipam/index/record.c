@@ -87,7 +87,8 @@ static int parse_lease(struct cur *c, struct rec_owner *o)
 	lit(c, "A ");
 	sp = c->bad ? NULL : memchr(c->p, ' ', (size_t)(c->end - c->p));
 	if (!sp || sp == c->p || sp - c->p >= IPADDR_STRLEN ||
-	    memchr(c->p, '\n', (size_t)(sp - c->p)))
+	    memchr(c->p, '\n', (size_t)(sp - c->p)) ||
+	    memchr(c->p, '\0', (size_t)(sp - c->p)))
 		return -EBADMSG;
 	memcpy(l->name, c->p, (size_t)(sp - c->p));
 	c->p = sp + 1;
