@@ -37,22 +37,29 @@ static int get_str(json_t *o, const char *path, const char *key,
 	return 0;
 }
 
+/* A string member of at most @max bytes (*ret NULL when absent). */
+static int get_str_max(json_t *o, const char *path, const char *key, size_t max,
+		       const char **ret, struct cni_err *err)
+{
+	int r = get_str(o, path, key, ret, err);
+
+	if (r == 0 && *ret && strlen(*ret) > max)
+		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
+				   "%s.%s: longer than %zu bytes", path, key,
+				   max);
+	return r;
+}
+
 /* Copy a string member into @buf; absent leaves @buf untouched. */
 static int get_strbuf(json_t *o, const char *path, const char *key,
 		      char *buf, size_t size, struct cni_err *err)
 {
 	const char *s;
-	int r;
+	int r = get_str_max(o, path, key, size - 1, &s, err);
 
-	r = get_str(o, path, key, &s, err);
-	if (r < 0 || !s)
-		return r;
-	if (strlen(s) >= size)
-		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				   "%s.%s: longer than %zu bytes", path, key,
-				   size - 1);
-	strcpy(buf, s);
-	return 0;
+	if (r == 0 && s)
+		strcpy(buf, s);
+	return r;
 }
 
 /* An integer in [min, max]; absent leaves *ret untouched. */
@@ -203,14 +210,12 @@ static int decode_iface(json_t *v, const char *path,
 	if (r >= 0)
 		r = get_strbuf(v, path, "mac", ifc->mac, sizeof(ifc->mac), err);
 	if (r >= 0)
-		r = get_str(v, path, "sandbox", &sandbox, err);
-	if (r >= 0 && sandbox && strlen(sandbox) > RESULT_SANDBOX_MAX)
-		r = cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
-				"%s.sandbox: longer than %d bytes", path,
-				RESULT_SANDBOX_MAX);
+		r = get_str_max(v, path, "sandbox", RESULT_SANDBOX_MAX,
+				&sandbox, err);
 	if (r >= 0)
 		r = get_int(v, path, "mtu", 0, INT_MAX, &ifc->mtu, err);
-	if (r >= 0 && sandbox && sandbox[0] && !(ifc->sandbox = strdup(sandbox)))
+	if (r >= 0 && sandbox && sandbox[0] &&
+	    !(ifc->sandbox = strdup(sandbox)))
 		r = cni_err_set(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
 	return r;
 }

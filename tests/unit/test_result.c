@@ -509,6 +509,39 @@ static void test_decode_limits(void **state)
 	expect_decode_error(text, "prevResult.ips");
 }
 
+/*
+ * A sandbox is held by pointer now, up to the PATH_MAX it always allowed;
+ * "" is a host interface's. A failure after one was taken leaks nothing
+ * (ASan and valgrind run this too).
+ */
+static void test_decode_sandbox(void **state)
+{
+	char *text = malloc(2 * RESULT_SANDBOX_MAX + 256), *p;
+	struct cni_err err = { 0 };
+	struct result out;
+	json_t *j;
+
+	assert_non_null(text);
+	p = text + sprintf(text,
+			   "{\"interfaces\":[{\"name\":\"h\","
+			   "\"sandbox\":\"\"},{\"name\":\"c\",\"sandbox\":\"");
+	memset(p, 'x', RESULT_SANDBOX_MAX);
+	strcpy(p + RESULT_SANDBOX_MAX, "\"}]}");
+	j = parse(text);
+	result_init(&out);
+	assert_int_equal(result_decode(j, CNI_V100, &out, &err), 0);
+	assert_null(out.ifaces[0].sandbox);
+	assert_int_equal(strlen(out.ifaces[1].sandbox), RESULT_SANDBOX_MAX);
+	json_decref(j);
+	result_clear(&out);
+	strcpy(p + RESULT_SANDBOX_MAX, "x\"}]}");
+	expect_decode_error(
+		text, "prevResult.interfaces[1].sandbox: longer than 4095");
+	strcpy(p + RESULT_SANDBOX_MAX, "\"},{\"name\":\"d\",\"mtu\":-1}]}");
+	expect_decode_error(text, "prevResult.interfaces[2].mtu");
+	free(text);
+}
+
 /* 1.1.0 extras and null members, unknown keys ignored. */
 static void test_decode_extras_and_nulls(void **state)
 {
@@ -651,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_decode_not_object),
 		cmocka_unit_test(test_decode_other_errors),
 		cmocka_unit_test(test_decode_limits),
+		cmocka_unit_test(test_decode_sandbox),
 		cmocka_unit_test(test_decode_extras_and_nulls),
 		cmocka_unit_test(test_decode_dns_ref),
 		cmocka_unit_test(test_add_route_grows),
