@@ -392,6 +392,17 @@ static void test_spare(void **state)
 	assert_int_equal(lease_stat(&f->d, "10.1.0.4", &b), 0);
 	assert_int_not_equal(b.st_ino, a.st_ino);
 	assert_int_equal(access(path, F_OK), -1);
+	/* Only a lease as brisk makes them goes there: not host-local's
+	 * older 0644 one, nor a directory under a lease's name. */
+	net_path(f, "10.1.0.4", dir);
+	assert_int_equal(chmod(dir, 0644), 0);
+	assert_int_equal(lease_unlink(&f->d, "10.1.0.4"), 1);
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(lease_unlink(&f->d, "10.1.0.4"), -EISDIR);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
 	/* No file in the slot: dropped, and a new file made. */
 	assert_int_equal(mkfifo(path, 0600), 0);
 	create(f, "10.1.0.5", "d", "eth0", true);

@@ -262,7 +262,7 @@ static bool lease_tmp_spare(struct lease_dir *d, const char *buf, size_t len,
 	t->dirfd = d->spare_dirfd;
 	snprintf(t->name, sizeof(t->name), "%s", d->spare_name);
 	if (st.st_nlink == 1 && pwrite(t->fd, buf, len, 0) == (ssize_t)len &&
-	    ftruncate(t->fd, (off_t)len) == 0)
+	    (st.st_size <= (off_t)len || ftruncate(t->fd, (off_t)len) == 0))
 		return true;
 	lease_tmp_drop(d, t);
 	return false;
@@ -391,11 +391,26 @@ int lease_create(struct lease_dir *d, const char *name, const char *id,
 	return 0;
 }
 
+/*
+ * Whether @name may wait in the spare slot to be written again: a file of
+ * ours as brisk makes leases (host-local before v1.4.0 made them 0644),
+ * linked nowhere else. Anything else is unlinked, or refused, as before.
+ */
+static bool lease_recyclable(struct lease_dir *d, const char *name)
+{
+	struct stat st;
+
+	return d->spare_dirfd >= 0 &&
+	       fstatat(d->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	       st.st_uid == geteuid() && (st.st_mode & 07777) == LEASE_MODE;
+}
+
 int lease_unlink(struct lease_dir *d, const char *name)
 {
 	/* Into the spare slot (replacing what was there): the next
-	 * lease_create reuses the inode. Not possible: a plain unlink. */
-	if (d->spare_dirfd >= 0 &&
+	 * lease_create reuses the inode. */
+	if (lease_recyclable(d, name) &&
 	    renameat(d->dirfd, name, d->spare_dirfd, d->spare_name) == 0)
 		return 1;
 	if (unlinkat(d->dirfd, name, 0) == 0)
