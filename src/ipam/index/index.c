@@ -531,7 +531,11 @@ static int index_write_file(struct index *x, unsigned int key)
 	return 0;
 }
 
-/* After a sync: remove the index's files that hold nothing it knows. */
+/*
+ * After a sync: remove the record files of no key and the bitmaps not held
+ * in memory (every taken address was marked, so those are stale). Every
+ * record file was loaded (index_load_all); one left empty stays.
+ */
 static void index_prune(struct index *x)
 {
 	DIR *d = index_list(x);
@@ -542,8 +546,7 @@ static void index_prune(struct index *x)
 		const char *n = de->d_name;
 		int key = index_rec_key(n);
 
-		if (key == -ERANGE || (key >= 0 && !x->files[key]) ||
-		    (map_owns(&x->map, n, &keep) && !keep))
+		if (key == -ERANGE || (map_owns(&x->map, n, &keep) && !keep))
 			unlinkat(x->fd, n, 0);
 	}
 	if (d)
