@@ -75,11 +75,11 @@ void attach_close(struct attach *a)
 	a->nsfd = -1;
 }
 
-/* A bridge (nothing else is touched), its RA sysctl set, then up. */
+/* A bridge (nothing else is touched), its sysctls set, then up. */
 static int bridge_check(struct attach *a, const struct link_info *li,
-			struct cni_err *err)
+			bool is_new, struct cni_err *err)
 {
-	struct sysctl_set ra;
+	struct sysctl_set set[2];
 	int r;
 
 	if (strcmp(li->kind, "bridge") != 0)
@@ -88,8 +88,15 @@ static int bridge_check(struct attach *a, const struct link_info *li,
 				   a->conf->bridge,
 				   li->kind[0] ? li->kind : "no kind");
 	/* As the reference: the bridge's routes are ours, not an RA's. */
-	sysctl_set_if(&ra, 6, li->name, "accept_ra", "0", true);
-	r = sysctl_apply(&ra, 1, err);
+	sysctl_set_if(&set[0], 6, li->name, "accept_ra", "0", true);
+	/*
+	 * Not the reference's: while a bridge's link-local address is
+	 * tentative the kernel sends no neighbour solicitation for forwarded
+	 * IPv6, so a new bridge's first container answered nothing from off
+	 * the node for about 2 s. Only a bridge made here, before it is up.
+	 */
+	sysctl_set_if(&set[1], 6, li->name, "accept_dad", "0", true);
+	r = sysctl_apply(set, is_new ? 2 : 1, err);
 	if (r < 0 || (li->flags & IFF_UP))
 		return r;
 	return link_set_flags(&a->host, li->ifindex, IFF_UP, IFF_UP, err);
@@ -99,6 +106,7 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 			 struct cni_err *err)
 {
 	const char *name = a->conf->bridge;
+	bool is_new = false;
 	uint8_t mac[6];
 	int r;
 
@@ -116,6 +124,7 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 				     name);
 		if (r < 0 && r != -EEXIST)
 			return r;
+		is_new = r == 0;
 		r = link_get(&a->host, name, 0, ret, err);
 		if (r < 0)
 			return r;
@@ -124,7 +133,7 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 					   "bridge: %s vanished while being created",
 					   name);
 	}
-	r = bridge_check(a, ret, err);
+	r = bridge_check(a, ret, is_new, err);
 	if (r == 0 && a->conf->promisc && !(ret->flags & IFF_PROMISC))
 		r = link_set_flags(&a->host, ret->ifindex, IFF_PROMISC,
 				   IFF_PROMISC, err);

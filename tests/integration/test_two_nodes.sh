@@ -94,11 +94,11 @@ count()
 }
 
 # ping_from NS DST: an echo from NS to DST answered within 5 s (one a
-# second until then). Not one 2 s try: a node's bridge made by the ADD just
-# before has a tentative link-local address for a second or two (its DAD
-# starts when the first port brings carrier), and the kernel solicits the
-# neighbour of a forwarded IPv6 packet from that address, so the first
-# packets routed to a pod on a brand-new bridge wait for it.
+# second until then). Not one 2 s try: the test's own underlay links are
+# new, their link-local addresses tentative for a second or two, and the
+# kernel solicits the neighbour of a forwarded IPv6 packet only from a
+# link-local address that is not, so the first packets routed between the
+# nodes wait for it. (brisk's new bridges skip that DAD: test_sysctls.)
 ping_from()
 {
 	ip netns exec "$1" ping -n -c 1 -w 5 "$2" >/dev/null 2>&1
