@@ -7,13 +7,14 @@
 #include "add.h"
 #include "port.h"
 
-/* As the reference: a host veth's routes are ours, not an RA's. */
-static int port_quiet(const char *ifname, struct cni_err *err)
+/* net.ipv6.conf.<@ifname>.<@key>=0, where IPv6 is there to have it. */
+static int if_sysctl_off(const char *ifname, const char *key,
+			 struct cni_err *err)
 {
-	struct sysctl_set ra;
+	struct sysctl_set set;
 
-	sysctl_set_if(&ra, 6, ifname, "accept_ra", "0", true);
-	return sysctl_apply(&ra, 1, err);
+	sysctl_set_if(&set, 6, ifname, key, "0", true);
+	return sysctl_apply(&set, 1, err);
 }
 
 /* Configure port @name as @p says; a new port needs nothing for defaults. */
@@ -40,7 +41,8 @@ int add_port(struct add_state *s, struct cni_err *err)
 	struct port_spec p;
 	int r;
 
-	r = port_quiet(s->a.host_ifname, err);
+	/* As the reference: a host veth's routes are ours, not an RA's. */
+	r = if_sysctl_off(s->a.host_ifname, "accept_ra", err);
 	if (r < 0)
 		return r;
 	port_spec_from_conf(s->a.conf, &p);
@@ -88,7 +90,10 @@ static int vlan_gw_create(struct add_state *s, const char *name,
 		return r;
 	snprintf(s->vlan_gw.name, sizeof(s->vlan_gw.name), "%.15s", name);
 	r = undo_push(&s->undo, undo_vlan_gw, s);
-	r = r ?: port_quiet(port, err);
+	/* As the reference: a host veth's routes are ours, not an RA's. */
+	r = r ?: if_sysctl_off(port, "accept_ra", err);
+	/* Not tentative when it comes up, as a new bridge (attach.c). */
+	r = r ?: if_sysctl_off(name, "accept_dad", err);
 	r = r ?: port_setup(s, port, &p, err);
 	r = r ?: link_get(&s->a.host, name, 0, &s->vlan_gw, err);
 	if (r == 0 && !s->vlan_gw.ifindex)

@@ -48,6 +48,9 @@ assert_eq "$(link_json "$HOST" "$BRIDGE" | jq -r .linkinfo.info_data.vlan_filter
 assert_eq "$(port_vlans "$HV")" "100:PU" "VLANs of the container's port"
 link_exists "$HOST" bkv0.100 || fail "no bkv0.100"
 assert_eq "$(addrs "$HOST" bkv0.100 inet global)" "$GW4/24" "gateway address on bkv0.100"
+# Made here, so its link-local address skips DAD, as a new bridge's does.
+assert_eq "$(ip netns exec "$HOST" cat /proc/sys/net/ipv6/conf/bkv0.100/accept_dad)" 0 \
+	"accept_dad of bkv0.100"
 assert_eq "$(addrs "$HOST" "$BRIDGE" inet global)" "" "addresses on the bridge"
 assert_jq '(.interfaces | length) == 4 and .interfaces[3].name == "bkv0.100" and
 	(.interfaces[3] | has("sandbox") | not)' "the VLAN gateway in the result"
