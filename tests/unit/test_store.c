@@ -817,6 +817,41 @@ static void test_index_spare(void **state)
 	store_close(&s);
 }
 
+/*
+ * An owner-record file left without owners stays until the next catch-up,
+ * which removes it (else in time every catch-up would read all 1024).
+ */
+static void test_index_empty_pruned(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX], rel[16], rel2[16];
+	struct store s = STORE_INIT;
+
+	assert_int_not_equal(rec_key("c2"), rec_key("c1"));
+	reserve_locked(f, "10.1.0.2", "c1");
+	reserve_locked(f, "10.1.0.3", "c2");
+	lock(f, &s);
+	release(&s, "c1", "eth0");
+	store_close(&s);
+	snprintf(rel, sizeof(rel), "o-%03x", rec_key("c1"));
+	snprintf(rel2, sizeof(rel2), "o-%03x", rec_key("c2"));
+	idx_path(f, rel, path);
+	assert_int_equal(access(path, F_OK), 0);
+	put_file(f, "10.1.0.9", "hl\r\neth0"); /* the next call catches up */
+	lock(f, &s);
+	assert_owned(&s, "hl", "10.1.0.9");
+	assert_true(s.synced);
+	store_close(&s);
+	assert_int_equal(access(path, F_OK), -1);
+	idx_path(f, rel2, path);
+	assert_int_equal(access(path, F_OK), 0);
+	lock(f, &s);
+	assert_owned(&s, "c2", "10.1.0.3");
+	assert_owned(&s, "c1", "");
+	assert_false(s.synced);
+	store_close(&s);
+}
+
 #define T(name) \
 	cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
 
@@ -828,6 +863,7 @@ int main(void)
 		T(test_old_format),
 		T(test_hostlocal_files),
 		T(test_index_kept_in_step),
+		T(test_index_empty_pruned),
 		T(test_index_missing),
 		T(test_index_foreign_create),
 		T(test_index_foreign_unlink),
