@@ -42,8 +42,10 @@ store=$(lease_dir)
 
 step "fill $N leases in host-local's format"
 mkdir -p "$store" || fail "mkdir"
+# No $(addr) here: a fork per lease was most of this test's time.
 for ((i = 0; i < N; i++)); do
-	printf 'fill-%d\r\neth0' "$i" >"$store/$(addr $((i + 2)))"
+	j=$((i + 2))
+	printf 'fill-%d\r\neth0' "$i" >"$store/10.197.$((j >> 8)).$((j & 255))"
 done
 printf '%s' "$(addr 1)" >"$store/last_reserved_ip.0"
 assert_eq "$(nleases)" "$N" "leases written"
