@@ -106,14 +106,17 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 			 struct cni_err *err)
 {
 	const char *name = a->conf->bridge;
-	bool is_new = false;
+	bool is_new;
 	uint8_t mac[6];
 	int r;
 
 	r = link_get(&a->host, name, 0, ret, err);
 	if (r < 0)
 		return r;
-	if (ret->ifindex == 0) {
+	/* Also when a racing ADD makes it first (EEXIST): it may not have
+	 * set it up yet, and whichever of us is first brings it up. */
+	is_new = ret->ifindex == 0;
+	if (is_new) {
 		attach_random_mac(mac);
 		r = link_bridge_create(&a->host, name, a->conf->mtu, mac,
 				       a->conf->promisc,
@@ -124,7 +127,6 @@ int attach_ensure_bridge(struct attach *a, struct link_info *ret,
 				     name);
 		if (r < 0 && r != -EEXIST)
 			return r;
-		is_new = r == 0;
 		r = link_get(&a->host, name, 0, ret, err);
 		if (r < 0)
 			return r;
