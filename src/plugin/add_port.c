@@ -74,6 +74,7 @@ static int vlan_gw_create(struct add_state *s, const char *name,
 			       .peer_nsfd = -1,
 			       .mtu = s->br.mtu,
 			       .master = s->br.ifindex };
+	bool is_mine;
 	int r;
 
 	p.is_preserve_default = s->a.conf->preserve_default_vlan;
@@ -82,14 +83,16 @@ static int vlan_gw_create(struct add_state *s, const char *name,
 	attach_random_mac(v.host_mac);
 	attach_random_mac(v.peer_mac);
 	r = link_veth_create(&s->a.host, &v, err);
-	if (r == -EEXIST)
-		return cni_err_set(err, CNI_ERR_INTERNAL, EEXIST,
-				   "VLAN gateway: %s or %s already exists",
-				   name, port);
-	if (r < 0)
+	/*
+	 * EEXIST: a racing ADD made it first. Its set-up may not be done
+	 * yet, and all of it can be done twice, so do it here too; removing
+	 * it stays that ADD's rollback.
+	 */
+	is_mine = r == 0;
+	if (r < 0 && r != -EEXIST)
 		return r;
 	snprintf(s->vlan_gw.name, sizeof(s->vlan_gw.name), "%.15s", name);
-	r = undo_push(&s->undo, undo_vlan_gw, s);
+	r = is_mine ? undo_push(&s->undo, undo_vlan_gw, s) : 0;
 	/* As the reference: a host veth's routes are ours, not an RA's. */
 	r = r ?: if_sysctl_off(port, "accept_ra", err);
 	/* Not tentative when it comes up, as a new bridge (attach.c). */
@@ -97,7 +100,8 @@ static int vlan_gw_create(struct add_state *s, const char *name,
 	r = r ?: port_setup(s, port, &p, err);
 	r = r ?: link_get(&s->a.host, name, 0, &s->vlan_gw, err);
 	if (r == 0 && !s->vlan_gw.ifindex)
-		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV, "%s vanished",
+		return cni_err_set(err, CNI_ERR_TRY_AGAIN, ENODEV,
+				   "VLAN gateway %s vanished while being made",
 				   name);
 	return r;
 }

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # vlan, vlanTrunk and preserveDefaultVlan against the kernel's bridge VLAN
 # table (bridge -j vlan), the VLAN gateway "<bridge>.<vlan>", traffic kept
-# within a VLAN, and CHECK noticing a VLAN taken away. Needs a kernel with
-# bridge VLAN filtering: skipped (77) where there is none (test_vlan_refused
-# checks what ADD does there).
+# within a VLAN, CHECK noticing a VLAN taken away, and racing ADDs sharing
+# one new gateway. Needs a kernel with bridge VLAN filtering: skipped (77)
+# where there is none (test_vlan_refused checks what ADD does there).
 . "$(dirname "$0")/lib.sh"
 setup vlan
 
@@ -94,6 +94,32 @@ BRIDGE=bkv3
 add trunk1 '.vlanTrunk = [{minID: 20, maxID: 21}] | .isGateway = false | .isDefaultGateway = false'
 assert_eq "$(port_vlans "$HV")" "1:PU 20:T 21:T" "VLANs of a trunk without vlan"
 del trunk1
+
+step "racing ADDs make one VLAN gateway and all succeed"
+BRIDGE=bkv5
+CONF=$(mkconf 1.0.0 v4 '.vlan = 500')
+for i in 1 2 3 4 5 6; do
+	mkns "race$i" >/dev/null || fail "mkns race$i"
+done
+for i in 1 2 3 4 5 6; do
+	(
+		_cni_env ADD "ctr-race$i" "${PFX}race$i" eth0
+		_passenv
+		printf '%s' "$CONF" | ip netns exec "$HOST" env -i PATH="$PATH" \
+			"${PASSENV[@]}" "${CNI_ENV[@]}" "$BRISK" >"$TMPD/race$i.out" 2>&1
+		echo $? >"$TMPD/race$i.rc"
+	) &
+done
+wait
+for i in 1 2 3 4 5 6; do
+	[ "$(cat "$TMPD/race$i.rc")" = 0 ] || fail "racing ADD $i: $(cat "$TMPD/race$i.out")"
+done
+assert_eq "$(ip -n "$HOST" -o link show | grep -c ' bkv5\.500@')" 1 "VLAN gateways of bkv5"
+assert_eq "$(ip netns exec "$HOST" cat /proc/sys/net/ipv6/conf/bkv5.500/accept_dad)" 0 \
+	"accept_dad of bkv5.500"
+for i in 1 2 3 4 5 6; do
+	del "race$i"
+done
 
 step "traffic stays in its VLAN"
 BRIDGE=bkv4
