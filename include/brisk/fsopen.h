@@ -48,4 +48,12 @@ int fsopen_dir(int atfd, const char *name, mode_t mode);
  */
 int fsopen_file(int atfd, const char *name, int flags, struct stat *ret_st);
 
+/*
+ * Give @fd, an O_TMPFILE file, the name @name under @dirfd: a file that
+ * appears whole, and that nobody sees if its writer dies before (nothing
+ * to clean up). 0, or -1 with errno (EEXIST when @name is taken: never
+ * replaced).
+ */
+int fsopen_link_unnamed(int fd, int dirfd, const char *name);
+
 #endif

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "brisk/cleanup.h"
+#include "brisk/fault.h"
 #include "brisk/fsopen.h"
 #include "brisk/fwrec.h"
 #include "brisk/link.h"
@@ -274,6 +275,25 @@ int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 	return 0;
 }
 
+/*
+ * A record not there yet (ADD drops a leftover one first): written unnamed,
+ * then linked, so that a kill leaves no temporary behind. False when it
+ * must be replaced, or O_TMPFILE is not supported: the caller renames.
+ */
+static bool save_unnamed(int dirfd, const char *name, const char *buf,
+			 size_t len)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
+
+	if (ok)
+		fault_point("fw-record-written");
+	ok = ok && fsopen_link_unnamed(fd, dirfd, name) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 int fwrec_save(int dirfd, const struct fwrec *rec, struct cni_err *err)
 {
 	_cleanup_free_ char *buf = malloc(FWREC_MAX_BYTES);
@@ -291,6 +311,8 @@ int fwrec_save(int dirfd, const struct fwrec *rec, struct cni_err *err)
 		return cni_err_set(err, CNI_ERR_INTERNAL, E2BIG,
 				   "firewall record too large");
 	rec_name(rec->id, rec->ifname, name);
+	if (save_unnamed(dirfd, name, buf, len))
+		return 0;
 	(void)!getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
 	snprintf(tmp, sizeof(tmp), ".tmp-%d-%08x", (int)getpid(), rnd);
 	fd = openat(dirfd, tmp,

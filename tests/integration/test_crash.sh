@@ -65,7 +65,7 @@ fail=0
 ip netns add "${pfx}keep"
 cfg=$keeper_conf cni ADD keeper "/var/run/netns/${pfx}keep" >/dev/null
 
-add_points="add-checked add-ipam lease-tmp-written lease-linked add-bridge add-veth add-port add-link add-plan add-sysctls add-container add-gateway add-fw-record add-fw add-firewall"
+add_points="add-checked add-ipam lease-tmp-written lease-linked add-bridge add-veth add-port add-link add-plan add-sysctls add-container add-gateway fw-record-written add-fw-record add-fw add-firewall"
 del_points="del-fw del-ipam del-container-link"
 n=0
 for point in $add_points $del_points; do

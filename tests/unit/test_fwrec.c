@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -227,6 +228,48 @@ static void test_files(void **state)
 	free(got);
 }
 
+/* The names in @dfd, temporaries included. */
+static int dir_entries(int dfd)
+{
+	int fd = dup(dfd), n = 0;
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+
+	assert_non_null(d);
+	rewinddir(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") != 0 &&
+		     strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void test_save_replace(void **state)
+{
+	struct cni_err err = { 0 };
+	struct fwrec *a = rec_new("ctr-1"), *got = calloc(1, sizeof(*got));
+	bool found = false;
+	int dfd = -1;
+
+	(void)state;
+	assert_int_equal(fwrec_dir_open(tmpdir, "net", true, &dfd, &err), 0);
+	assert_int_equal(fwrec_save(dfd, a, &err), 0);
+	/* Saved again, changed: replaced whole (the renamed temporary). */
+	a->plan.masq = false;
+	a->plan.n_ports = 1;
+	assert_int_equal(fwrec_save(dfd, a, &err), 0);
+	assert_int_equal(fwrec_load(dfd, "ctr-1", "eth0", got, &found, &err),
+			 0);
+	assert_true(found);
+	assert_false(got->plan.masq);
+	assert_int_equal(got->plan.n_ports, 1);
+	/* Either way no temporary stays: the record is the only name. */
+	assert_int_equal(dir_entries(dfd), 1);
+	close(dfd);
+	free(a);
+	free(got);
+}
+
 static void test_no_symlinks(void **state)
 {
 	struct cni_err err = { 0 };
@@ -250,6 +293,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_replace, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlinks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_symlinked_data_dir, setup,

@@ -317,17 +317,9 @@ static int lease_tmp_write(struct lease_dir *d, const char *buf, size_t len,
 static int lease_tmp_link(struct lease_dir *d, struct lease_tmp *t,
 			  const char *name)
 {
-	char proc[32];
-
 	if (t->name[0])
 		return linkat(t->dirfd, t->name, d->dirfd, name, 0);
-	if (linkat(t->fd, "", d->dirfd, name, AT_EMPTY_PATH) == 0)
-		return 0;
-	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc does not. */
-	if (errno != ENOENT && errno != EPERM)
-		return -1;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
-	return linkat(AT_FDCWD, proc, d->dirfd, name, AT_SYMLINK_FOLLOW);
+	return fsopen_link_unnamed(t->fd, d->dirfd, name);
 }
 
 /*
