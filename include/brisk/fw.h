@@ -28,16 +28,19 @@ int fw_open(struct fw *fw, struct cni_err *err);
 void fw_close(struct fw *fw);
 
 /*
- * Serialise host port changes in this network namespace: an abstract unix
- * socket (per namespace, gone with the process) held until fw_close. After
- * 10 s of waiting, code 11.
+ * Serialise the firewall's changes in this network namespace: host port
+ * conflict checks, and the records with their elements (ADD, DEL, GC and
+ * brisk restore, so that a restore never puts back what a DEL is taking
+ * away, nor what an ADD is about to add). An abstract unix socket (per
+ * namespace, gone with the process) held until fw_close. After 10 s of
+ * waiting, code 11.
  */
 int fw_lock(struct fw *fw, struct cni_err *err);
 
 /*
  * Add @p's elements in one atomic batch, making brisk's tables when they
  * are missing. A host port another attachment holds is refused (code 999
- * naming it), and then nothing is added. Hold fw_lock when @p has ports.
+ * naming it), and then nothing is added. Hold fw_lock.
  */
 int fw_add(struct fw *fw, const struct fw_plan *p, struct cni_err *err);
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The host port lock: a bound abstract unix socket. Abstract names live in
+ * The firewall lock (see fw_lock): a bound abstract unix socket, under
+ * the name it had when it guarded host ports only, so that an older
+ * brisk's ADD with host ports still excludes a newer one. Abstract names
+ * live in
  * the network namespace, so the lock is per namespace like the tables it
  * guards, and the kernel drops it with the process, however that ends:
  * no file to clean up, no stale lock after a crash.
@@ -40,7 +43,7 @@ int fw_lock(struct fw *fw, struct cni_err *err)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, errno,
-				   "host port lock: cannot make a socket");
+				   "firewall lock: cannot make a socket");
 	/* A bind cannot wait: retry, backing off, up to the deadline. */
 	while (bind(fd, (struct sockaddr *)&sa, len) < 0) {
 		int e = errno;
@@ -50,10 +53,10 @@ int fw_lock(struct fw *fw, struct cni_err *err)
 			if (e == EADDRINUSE)
 				return cni_err_set(
 					err, CNI_ERR_TRY_AGAIN, e,
-					"host port lock held by another call for %d s",
+					"firewall lock held by another call for %d s",
 					FW_LOCK_TIMEOUT_MS / 1000);
 			return cni_err_set(err, CNI_ERR_INTERNAL, e,
-					   "host port lock: bind");
+					   "firewall lock: bind");
 		}
 		usleep((useconds_t)wait_us);
 		if (wait_us < 20000)

@@ -124,9 +124,11 @@ int cli_restore_main(int argc, char **argv)
 		r = cli_check_network(&cli_restore_spec, net);
 	if (r != CLI_OK)
 		return r;
-	if (fw_open(&c.fw, &err) < 0) {
+	/* Held throughout: no ADD, DEL or GC changes a record meanwhile. */
+	if (fw_open(&c.fw, &err) < 0 || fw_lock(&c.fw, &err) < 0) {
 		fprintf(stderr, "brisk restore: %s (%s)\n", err.msg,
 			err.details);
+		fw_close(&c.fw);
 		return CLI_FAIL;
 	}
 	r = net ? cli_restore_network(&c, dir, net) : cli_restore_all(&c, dir);

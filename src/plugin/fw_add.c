@@ -175,7 +175,10 @@ static int add_drop_leftover(struct fw *fw, int dfd, struct fwrec *rec,
 		       fwrec_remove(dfd, env->container_id, env->ifname, err);
 }
 
-/* Record first, then commit: a kill between leaves a record DEL can use. */
+/*
+ * Record first, then commit: a kill between leaves a record DEL can use.
+ * All under fw_lock, leftover included: a brisk restore lists the records.
+ */
 static int add_commit(struct add_state *s, struct fw *fw, struct cni_err *err)
 {
 	const struct cni_env *env = s->a.env;
@@ -190,9 +193,9 @@ static int add_commit(struct add_state *s, struct fw *fw, struct cni_err *err)
 	r = fwrec_dir_open(fwstep_data_dir(s->a.conf), s->a.conf->name, true,
 			   &dfd, err);
 	if (r == 0)
-		r = add_drop_leftover(fw, dfd, rec, env, err);
-	if (r == 0 && s->fw.n_ports)
 		r = fw_lock(fw, err);
+	if (r == 0)
+		r = add_drop_leftover(fw, dfd, rec, env, err);
 	if (r < 0)
 		return r;
 	snprintf(rec->id, sizeof(rec->id), "%s", env->container_id);

@@ -9,12 +9,17 @@
 #include "brisk/log.h"
 #include "fwstep.h"
 
-/* Elements, conntrack entries, then the record: the record goes last. */
+/*
+ * Elements, conntrack entries, then the record: the record goes last. Under
+ * fw_lock, or a brisk restore could put the elements back in between.
+ */
 static int forget_rec(struct fw *fw, int dfd, const struct fwrec *rec,
 		      struct cni_err *err)
 {
 	struct cni_err cterr = { 0 };
-	int r = fw_del(fw, &rec->plan, err);
+	int r = fw_lock(fw, err);
+
+	r = r ?: fw_del(fw, &rec->plan, err);
 
 	/* Stale entries only cost a reused port its first packets: go on. */
 	if (r == 0 && fw_ct_flush(fw, &rec->plan, &cterr) < 0)

@@ -3,8 +3,9 @@
 # Kills at random points: workers make random ADDs and DELs with ipMasq and
 # a host port (dual stack), a quarter of them SIGKILLed after a random few
 # ms and followed by a DEL, as a runtime does after a failed call; one more
-# worker runs the reference host-local on the same store. No address is
-# ever held twice, no call fails other than by the kill or with code 11,
+# worker runs the reference host-local on the same store, and brisk restore
+# runs over and over, as after a firewall reload. No address is ever held
+# twice, no call fails other than by the kill or with code 11,
 # and at the end nothing is left: no lease, bridge port, nftables element,
 # firewall record or veth. A longer soak: CHAOS_CALLS=3000 CHAOS_WORKERS=6
 # (CHAOS_KILL_MAX: the latest kill, in ms).
@@ -146,7 +147,7 @@ hl_worker()
 	done
 }
 
-step "$CALLS calls by $W workers, a quarter killed, host-local beside them"
+step "$CALLS calls by $W workers, a quarter killed, host-local and brisk restore beside them"
 pids=()
 for w in $(seq 0 $((W - 1))); do
 	worker "$w" $((CALLS / W)) >"$TMPD/log/fail-$w" 2>&1 &
@@ -154,8 +155,20 @@ for w in $(seq 0 $((W - 1))); do
 done
 hl_worker $((CALLS / W)) >"$TMPD/log/fail-hl" 2>&1 &
 pids+=($!)
+# Elements put back for an attachment that a DEL is taking away would be
+# left behind; ones put back before its ADD commits would fail that ADD.
+(
+	while [ ! -e "$TMPD/stop" ]; do
+		ip netns exec "$HOST" "$BRISK" restore --data-dir "$DATADIR" \
+			--network chaos >/dev/null 2>>"$TMPD/log/stderr" ||
+			echo "FAIL restore" >>"$TMPD/log/fail-restore"
+	done
+) &
+restorer=$!
 bad=0
 for p in "${pids[@]}"; do wait "$p" || bad=1; done
+touch "$TMPD/stop"
+wait "$restorer"
 cat "$TMPD"/log/fail-* | grep FAIL && bad=1
 echo "killed/retried: $(cat "$TMPD"/log/[0-9]* 2>/dev/null | wc -l)"
 [ $bad = 0 ] || fail "a worker failed"
