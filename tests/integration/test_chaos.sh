@@ -5,7 +5,8 @@
 # ms and followed by a DEL, as a runtime does after a failed call; one more
 # worker runs the reference host-local on the same store, and brisk restore
 # runs over and over, as after a firewall reload. No address is ever held
-# twice, no call fails other than by the kill or with code 11,
+# twice, CHECK passes for what is attached, no call fails other than by the
+# kill or with code 11,
 # and at the end nothing is left: no lease, bridge port, nftables element,
 # firewall record or veth. A longer soak: CHAOS_CALLS=3000 CHAOS_WORKERS=6
 # (CHAOS_KILL_MAX: the latest kill, in ms).
@@ -86,6 +87,7 @@ worker()
 			call ADD "$id" "$ns" "$conf" $kill
 			if [ $RC = 0 ]; then
 				hold "$id" || return 1
+				jq -c --argjson p "$OUT" '.prevResult = $p' "$conf" >"$TMPD/check-$id"
 				up[$s]=1
 				continue
 			fi
@@ -97,6 +99,16 @@ worker()
 			fi
 			echo "FAIL ADD $id: rc=$RC $OUT"
 			return 1
+		fi
+		# Whatever the others do, what is attached stays whole.
+		if [ $((RANDOM % 3)) = 0 ]; then
+			call CHECK "$id" "$ns" "$TMPD/check-$id"
+			code=$(jq -r .code <<<"$OUT" 2>/dev/null)
+			if [ $RC != 0 ] && [ "$code" != 11 ]; then
+				echo "FAIL CHECK $id: rc=$RC $OUT"
+				return 1
+			fi
+			continue
 		fi
 		unhold "$id"
 		call DEL "$id" "$ns" "$conf" $kill
