@@ -3,10 +3,9 @@
  * The firewall lock (see fw_lock): a bound abstract unix socket, under
  * the name it had when it guarded host ports only, so that an older
  * brisk's ADD with host ports still excludes a newer one. Abstract names
- * live in
- * the network namespace, so the lock is per namespace like the tables it
- * guards, and the kernel drops it with the process, however that ends:
- * no file to clean up, no stale lock after a crash.
+ * live in the network namespace, so the lock is per namespace like the
+ * tables it guards, and the kernel drops it with the process, however
+ * that ends: no file to clean up, no stale lock after a crash.
  */
 #include <stddef.h>
 #include <string.h>
