@@ -429,13 +429,18 @@ int fwrec_list(int dirfd, int (*fn)(struct fwrec *rec, void *data), void *data,
 	while (r >= 0 && (de = readdir(d))) {
 		_cleanup_free_ char *buf = NULL;
 		size_t len = 0;
+		int rr;
 
 		if (de->d_name[0] == '.') {
 			drop_stale_tmp(dirfd, de->d_name);
 			continue;
 		}
-		if (read_small(dirfd, de->d_name, &buf, &len) < 0 ||
-		    fwrec_parse(buf, len, rec) < 0) {
+		rr = read_small(dirfd, de->d_name, &buf, &len);
+		rr = rr ?: fwrec_parse(buf, len, rec);
+		/* Gone since the listing: removed by a DEL, not damaged. */
+		if (rr == -ENOENT)
+			continue;
+		if (rr < 0) {
 			log_warn("firewall record %s: unreadable, skipped",
 				 de->d_name);
 			continue;

@@ -270,6 +270,48 @@ static void test_save_replace(void **state)
 	free(got);
 }
 
+/* Visiting one record, remove the other: as a DEL during a GC's listing. */
+static int remove_other_cb(struct fwrec *rec, void *data)
+{
+	int *dfd = data;
+
+	unlinkat(*dfd,
+		 strcmp(rec->id, "ctr-1") == 0 ? "ctr-2:eth0" : "ctr-1:eth0",
+		 0);
+	return 0;
+}
+
+static void test_list_vanished(void **state)
+{
+	struct cni_err err = { 0 };
+	struct fwrec *a = rec_new("ctr-1"), *b = rec_new("ctr-2");
+	char path[128], out[256] = "";
+	int dfd = -1, saved, fd;
+
+	(void)state;
+	assert_int_equal(fwrec_dir_open(tmpdir, "net", true, &dfd, &err), 0);
+	assert_int_equal(fwrec_save(dfd, a, &err), 0);
+	assert_int_equal(fwrec_save(dfd, b, &err), 0);
+	/* What it says on stderr: the vanished record is no damage. */
+	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	log_set_level(LOG_LVL_WARN);
+	assert_int_equal(fwrec_list(dfd, remove_other_cb, &dfd, &err), 0);
+	log_set_level(LOG_LVL_ERR);
+	dup2(saved, 2);
+	close(saved);
+	assert_true(pread(fd, out, sizeof(out) - 1, 0) >= 0);
+	close(fd);
+	assert_string_equal(out, "");
+	assert_int_equal(dir_entries(dfd), 1);
+	close(dfd);
+	free(a);
+	free(b);
+}
+
 static void test_no_symlinks(void **state)
 {
 	struct cni_err err = { 0 };
@@ -294,6 +336,8 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_replace, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_list_vanished, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_symlinks, setup,
 						teardown),
