@@ -3,8 +3,8 @@
 # Kills at random points: workers make random ADDs and DELs with ipMasq and
 # a host port (dual stack), a quarter of them SIGKILLed after a random few
 # ms and followed by a DEL, as a runtime does after a failed call; one more
-# worker runs the reference host-local on the same store, and brisk restore
-# runs over and over, as after a firewall reload. No address is ever held
+# worker runs the reference host-local on the same store, and brisk restore,
+# brisk gc --apply and a CNI GC run over and over. No address is ever held
 # twice, CHECK passes for what is attached, no call fails other than by the
 # kill or with code 11,
 # and at the end nothing is left: no lease, bridge port, nftables element,
@@ -159,7 +159,7 @@ hl_worker()
 	done
 }
 
-step "$CALLS calls by $W workers, a quarter killed, host-local and brisk restore beside them"
+step "$CALLS calls by $W workers, a quarter killed, host-local, restore and GC beside them"
 pids=()
 for w in $(seq 0 $((W - 1))); do
 	worker "$w" $((CALLS / W)) >"$TMPD/log/fail-$w" 2>&1 &
@@ -167,13 +167,29 @@ for w in $(seq 0 $((W - 1))); do
 done
 hl_worker $((CALLS / W)) >"$TMPD/log/fail-hl" 2>&1 &
 pids+=($!)
-# Elements put back for an attachment that a DEL is taking away would be
-# left behind; ones put back before its ADD commits would fail that ADD.
+# The operator and the runtime beside them, over and over: brisk restore
+# (elements put back for an attachment a DEL is taking away would be left
+# behind; ones put back before its ADD commits would fail that ADD), brisk
+# gc --apply (every namespace lives: nothing is stale) and a CNI GC that
+# names every container (nothing to collect).
+jq -c '.cniVersion = "1.1.0" | .["cni.dev/valid-attachments"] =
+	[$ids | split(" ")[] | {containerID: ., ifname: "eth0"}]' \
+	--arg ids "$(for w in $(seq 0 $((W - 1))); do for s in $(seq 0 $((S - 1))); do
+		printf 'w%ss%s ' "$w" "$s"; done; done)hl0 hl1 hl2 hl3" \
+	"$TMPD/conf-hl" >"$TMPD/conf-gc"
 (
 	while [ ! -e "$TMPD/stop" ]; do
 		ip netns exec "$HOST" "$BRISK" restore --data-dir "$DATADIR" \
 			--network chaos >/dev/null 2>>"$TMPD/log/stderr" ||
-			echo "FAIL restore" >>"$TMPD/log/fail-restore"
+			echo "FAIL restore" >>"$TMPD/log/fail-bg"
+		out=$(ip netns exec "$HOST" "$BRISK" gc --data-dir "$DATADIR" \
+			--network chaos --apply 2>>"$TMPD/log/stderr")
+		[ "$out" = "0 stale leases in network chaos: released" ] ||
+			echo "FAIL gc --apply: $out" >>"$TMPD/log/fail-bg"
+		out=$(ip netns exec "$HOST" env -i PATH="$PATH" CNI_COMMAND=GC \
+			CNI_PATH=/usr/lib/cni "$BRISK" <"$TMPD/conf-gc" 2>>"$TMPD/log/stderr")
+		[ $? = 0 ] || [ "$(jq -r .code <<<"$out")" = 11 ] ||
+			echo "FAIL GC: $out" >>"$TMPD/log/fail-bg"
 	done
 ) &
 restorer=$!
