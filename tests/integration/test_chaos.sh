@@ -6,10 +6,10 @@
 # worker runs the reference host-local on the same store, and brisk restore,
 # brisk gc --apply and a CNI GC run over and over. No address is ever held
 # twice, CHECK passes for what is attached, no call fails other than by the
-# kill or with code 11,
-# and at the end nothing is left: no lease, bridge port, nftables element,
-# firewall record or veth. A longer soak: CHAOS_CALLS=3000 CHAOS_WORKERS=6
-# (CHAOS_KILL_MAX: the latest kill, in ms).
+# kill or with code 11, and at the end nothing is left: no lease, bridge
+# port, nftables element, firewall record or veth. A longer soak:
+# CHAOS_CALLS=3000 CHAOS_WORKERS=6 (CHAOS_KILL_MAX: the latest kill, in ms,
+# under 1000).
 . "$(dirname "$0")/lib.sh"
 setup chaos ip jq nft timeout
 CALLS=${CHAOS_CALLS:-240}
