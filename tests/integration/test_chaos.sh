@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Kills at random points: workers make random ADDs and DELs with ipMasq and
-# a host port (dual stack), a quarter of them SIGKILLed after a random few
-# ms and followed by a DEL, as a runtime does after a failed call; one more
-# worker runs the reference host-local on the same store, and brisk restore,
-# brisk gc --apply and a CNI GC run over and over. No address is ever held
-# twice, CHECK passes for what is attached, no call fails other than by the
-# kill or with code 11, and at the end nothing is left: no lease, bridge
-# port, nftables element, firewall record or veth. A longer soak:
-# CHAOS_CALLS=3000 CHAOS_WORKERS=6 (CHAOS_KILL_MAX: the latest kill, in ms,
-# under 1000).
+# Kills at random points: workers make random ADDs and DELs with ipMasq,
+# macspoofchk and a host port (dual stack), a quarter of them SIGKILLed
+# after a random few ms and followed by a DEL, as a runtime does after a
+# failed call; one more worker runs the reference host-local on the same
+# store, and brisk restore, brisk gc --apply and a CNI GC run over and
+# over. No address is ever held twice, CHECK passes for what is attached,
+# no call fails other than by the kill or with code 11, and at the end
+# nothing is left: no lease, bridge port, nftables element (inet and
+# bridge), firewall record or veth. A longer soak: CHAOS_CALLS=3000
+# CHAOS_WORKERS=6 (CHAOS_KILL_MAX: the latest kill, in ms, under 1000).
 . "$(dirname "$0")/lib.sh"
 setup chaos ip jq nft timeout
 CALLS=${CHAOS_CALLS:-240}
@@ -19,7 +19,7 @@ NET_NAME=chaos BRIDGE=bkc0 SUBNET4=10.77.0.0/26 SUBNET6=fd77::/122
 mkdir -p "$TMPD/held" "$TMPD/log"
 for w in $(seq 0 $((W - 1))); do
 	for s in $(seq 0 $((S - 1))); do
-		mkconf 1.0.0 dual ".ipMasq = true | .runtimeConfig.portMappings =
+		mkconf 1.0.0 dual ".ipMasq = true | .macspoofchk = true | .runtimeConfig.portMappings =
 			[{hostPort: $((30000 + w * S + s)), containerPort: 80, protocol: \"$([ $((s % 2)) = 0 ] && echo tcp || echo udp)\"}]" \
 			>"$TMPD/conf-$w-$s"
 		ip netns add "${PFX}w${w}s$s"
