@@ -109,14 +109,51 @@ CONF=$(with_prev "$RES1")
 cni CHECK ctr-1 "$C1" eth0
 assert_ok "CHECK after restore"
 
+# waits_for_lock WHAT CMD...: CMD, started while the firewall lock is held
+# (by socat in $HOST), is still running a second later, and succeeds once
+# the lock is let go.
+waits_for_lock()
+{
+	local what=$1 pid i
+
+	shift
+	bg "$HOST" socat -u ABSTRACT-RECV:brisk/fw/hostports /dev/null
+	for i in $(seq 1 40); do
+		ip netns exec "$HOST" ss -xaH | grep -q '@brisk/fw/hostports ' && break
+		sleep 0.05
+	done
+	"$@" &
+	pid=$!
+	sleep 1
+	kill -0 "$pid" 2>/dev/null || fail "$what did not wait for the firewall lock"
+	kill -- -"$BG_PID"
+	wait "$pid" || fail "$what failed once the firewall lock was free"
+}
+
 step "brisk gc --apply: a gone container's elements go with its lease"
 ip netns delete "$C2"
 ip netns exec "$HOST" "$BRISK" gc --data-dir "$DATADIR" --network "$NET_NAME" --apply >"$TMPD/gc" 2>&1 ||
 	fail "brisk gc: $(cat "$TMPD/gc")"
 assert_eq "$(nft_elems inet masq4)" 1 "masq4 elements after gc"
 assert_eq "$(fw_records)" "ctr-1:eth0" "records after gc"
+
+step "brisk restore and DEL take the firewall lock (a restore must not race a DEL)"
+ip netns exec "$HOST" nft flush ruleset || fail "nft flush"
+restore_all()
+{
+	ip netns exec "$HOST" "$BRISK" restore --data-dir "$DATADIR" >"$TMPD/restore" 2>&1 ||
+		{ cat "$TMPD/restore"; return 1; }
+}
+waits_for_lock "brisk restore" restore_all
+assert_eq "$(nft_elems inet masq4)" 1 "masq4 elements after the waiting restore"
 CONF=$(mkconf 1.0.0 v4 '.ipMasq = true')
-cni DEL ctr-1 "$C1" eth0
-assert_ok "DEL"
+del_ctr1()
+{
+	cni DEL ctr-1 "$C1" eth0
+	[ "$RC" = 0 ] || echo "$OUT"
+	[ "$RC" = 0 ]
+}
+waits_for_lock "DEL" del_ctr1
 assert_eq "$(nft_total)" 0 "elements left"
+assert_eq "$(fw_records)" "" "records left"
 pass
