@@ -283,15 +283,13 @@ int fwrec_dir_open(const char *data_dir, const char *network, bool create,
 static bool save_unnamed(int dirfd, const char *name, const char *buf,
 			 size_t len)
 {
-	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
+	_cleanup_close_ int fd =
+		openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 
-	if (ok)
-		fault_point("fw-record-written");
-	ok = ok && fsopen_link_unnamed(fd, dirfd, name) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		return false;
+	fault_point("fw-record-written");
+	return fsopen_link_unnamed(fd, dirfd, name) == 0;
 }
 
 int fwrec_save(int dirfd, const struct fwrec *rec, struct cni_err *err)

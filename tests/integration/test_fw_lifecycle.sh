@@ -6,7 +6,7 @@
 # makes the tables again, brisk restore puts the others' elements back,
 # brisk gc --apply removes a gone container's.
 . "$(dirname "$0")/lib.sh"
-setup fwlife ip jq nft setpriv
+setup fwlife ip jq nft setpriv socat ss
 
 C1=$(mkns c1) || fail "mkns"
 
