@@ -61,40 +61,46 @@ static void undo_vlan_gw(void *ctx)
 
 /*
  * As the reference: a veth pair in the host namespace, "<bridge>.<vlan>"
- * carrying the gateway address and its peer a bridge port whose native
- * VLAN is @vlan. Made once per bridge and VLAN, shared, never deleted by DEL.
+ * carrying the gateway address and its peer @port a bridge port. Made once
+ * per bridge and VLAN, shared, never deleted by DEL; a failed ADD deletes
+ * only what it made itself (EEXIST: a racing ADD made it first).
  */
 static int vlan_gw_create(struct add_state *s, const char *name,
-			  struct cni_err *err)
+			  const char *port, struct cni_err *err)
 {
-	char port[IFNAMSIZ];
-	struct port_spec p = { .vlan = s->a.conf->vlan };
 	struct veth_spec v = { .host_name = port,
 			       .peer_name = name,
 			       .peer_nsfd = -1,
 			       .mtu = s->br.mtu,
 			       .master = s->br.ifindex };
-	bool is_mine;
 	int r;
 
-	p.is_preserve_default = s->a.conf->preserve_default_vlan;
-	/* "/" is in no container ID: this name is no attachment's. */
-	attach_host_ifname("/vlan-gw", name, port);
 	attach_random_mac(v.host_mac);
 	attach_random_mac(v.peer_mac);
 	r = link_veth_create(&s->a.host, &v, err);
-	/*
-	 * EEXIST: a racing ADD made it first. Its set-up may not be done
-	 * yet, and all of it can be done twice, so do it here too; removing
-	 * it stays that ADD's rollback.
-	 */
-	is_mine = r == 0;
-	if (r < 0 && r != -EEXIST)
+	if (r == -EEXIST)
+		return 0;
+	if (r < 0)
 		return r;
 	snprintf(s->vlan_gw.name, sizeof(s->vlan_gw.name), "%.15s", name);
-	r = is_mine ? undo_push(&s->undo, undo_vlan_gw, s) : 0;
+	return undo_push(&s->undo, undo_vlan_gw, s);
+}
+
+/*
+ * What the gateway needs before it comes up, all of it harmless twice: so
+ * whoever finds it down does it, be it its maker, a racing ADD, or the
+ * next ADD after its maker was killed half way.
+ */
+static int vlan_gw_setup(struct add_state *s, const char *name,
+			 const char *port, struct cni_err *err)
+{
+	struct port_spec p = {
+		.vlan = s->a.conf->vlan,
+		.is_preserve_default = s->a.conf->preserve_default_vlan,
+	};
 	/* As the reference: a host veth's routes are ours, not an RA's. */
-	r = r ?: if_sysctl_off(port, "accept_ra", err);
+	int r = if_sysctl_off(port, "accept_ra", err);
+
 	/* Not tentative when it comes up, as a new bridge (attach.c). */
 	r = r ?: if_sysctl_off(name, "accept_dad", err);
 	r = r ?: port_setup(s, port, &p, err);
@@ -108,16 +114,20 @@ static int vlan_gw_create(struct add_state *s, const char *name,
 
 int add_vlan_gateway(struct add_state *s, struct cni_err *err)
 {
-	char name[32]; /* under IFNAMSIZ: netconf checked it */
+	char name[32], port[IFNAMSIZ]; /* under IFNAMSIZ: netconf checked it */
 	int r;
 
 	if (!s->a.conf->vlan || !s->a.conf->is_gw || s->res.n_ips == s->own_ip0)
 		return 0;
 	snprintf(name, sizeof(name), "%s.%d", s->a.conf->bridge,
 		 s->a.conf->vlan);
+	/* "/" is in no container ID: this name is no attachment's. */
+	attach_host_ifname("/vlan-gw", name, port);
 	r = link_get(&s->a.host, name, 0, &s->vlan_gw, err);
 	if (r == 0 && !s->vlan_gw.ifindex)
-		r = vlan_gw_create(s, name, err);
+		r = vlan_gw_create(s, name, port, err);
+	if (r == 0 && !(s->vlan_gw.flags & IFF_UP))
+		r = vlan_gw_setup(s, name, port, err);
 	if (r == 0 && !(s->vlan_gw.flags & IFF_UP))
 		r = link_set_flags(&s->a.host, s->vlan_gw.ifindex, IFF_UP,
 				   IFF_UP, err);

@@ -70,6 +70,14 @@ assert_err 999 "VLAN 100"
 del gw
 link_exists "$HOST" bkv0.100 || fail "DEL removed the shared bkv0.100"
 
+step "a gateway left down half made (its maker killed) is set up by the next ADD"
+ip -n "$HOST" link set bkv0.100 down || fail "cannot take bkv0.100 down"
+bridge -n "$HOST" vlan del dev "$gwport" vid 100 || fail "cannot remove the gateway port's VLAN"
+add gw2 '.vlan = 100'
+assert_eq "$(port_vlans "$gwport")" "100:PU" "VLANs of the gateway's port, set up again"
+link_json "$HOST" bkv0.100 | jq -e '.flags | index("UP")' >/dev/null || fail "bkv0.100 is still down"
+del gw2
+
 step "preserveDefaultVlan"
 BRIDGE=bkv1
 add keep '.vlan = 200 | .preserveDefaultVlan = true | .isGateway = false | .isDefaultGateway = false'
