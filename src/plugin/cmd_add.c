@@ -38,6 +38,24 @@ static void undo_release(void *ctx)
 			err.details);
 }
 
+/*
+ * The kernel takes IPv6 off a link whose MTU is below 1280, so the address
+ * would fail later with a bare EINVAL: say why, before any link is made.
+ */
+static int add_check_mtu(const struct add_state *s, struct cni_err *err)
+{
+	char buf[IPNET_STRLEN];
+	int mtu = s->a.conf->mtu;
+
+	for (size_t i = 0; mtu && mtu < 1280 && i < s->n_leases; i++)
+		if (s->leases[i].addr.addr.family == AF_INET6)
+			return cni_err_set(
+				err, CNI_ERR_CONFIG, EINVAL,
+				"mtu: %d is below 1280, the least IPv6 allows, and the container is to get %s",
+				mtu, ipnet_fmt(&s->leases[i].addr, buf));
+	return 0;
+}
+
 static int add_ipam(struct add_state *s, struct cni_err *err)
 {
 	int r;
@@ -45,9 +63,9 @@ static int add_ipam(struct add_state *s, struct cni_err *err)
 	if (s->a.conf->ipam.kind == IPAM_NONE)
 		return 0;
 	r = add_ipam_acquire(s, err);
-	if (r < 0)
-		return r;
-	return undo_push(&s->undo, undo_release, s);
+	if (r == 0)
+		r = undo_push(&s->undo, undo_release, s);
+	return r < 0 ? r : add_check_mtu(s, err);
 }
 
 static void undo_veth(void *ctx)

@@ -36,6 +36,22 @@ assert_eq "$(mtu_of "$NS" eth0)" 1400 "container mtu"
 assert_eq "$(jq -r '.interfaces[2].mtu' <<<"$RES")" 1400 "result mtu (1.1.0)"
 del mtu
 
+step "mtu below 1280: IPv4 alone is fine, IPv6 is refused before any link"
+BRIDGE=bkopt9
+CONF=$(mkconf 1.1.0 v4 '.mtu = 1000')
+add mtu4
+assert_eq "$(mtu_of "$NS" eth0)" 1000 "container mtu"
+del mtu4
+CONF=$(mkconf 1.1.0 dual '.mtu = 1000')
+NS=$(mkns mtu6) || fail "mkns"
+cni ADD ctr-mtu6 "$NS" eth0
+assert_err 7 "mtu.*1280.*fd00:b1c::"
+link_exists "$NS" eth0 && fail "eth0 was made"
+[ -z "$(ports "$HOST" "$BRIDGE")" ] || fail "a port was left on $BRIDGE"
+assert_no_leases
+cni DEL ctr-mtu6 "$NS" eth0
+assert_ok "DEL after the refused ADD"
+
 step "hairpinMode and promiscMode (each alone: together they are refused)"
 BRIDGE=bkopt1
 CONF=$(mkconf 1.0.0 v4 '.hairpinMode = true')
