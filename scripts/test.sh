@@ -26,8 +26,10 @@ usage()
 usage: $0 [--quick] [--verbose]
   --quick     normal build only: skip the ASan/UBSan, valgrind and fuzz stages
   --verbose   print every test case and the output of every integration test
+              (the two integration runs then go one after the other)
 environment: BRISK_BUILD_DIR (build), BRISK_ASAN_BUILD_DIR (build-asan),
-             BRISK_TEST_TIMEOUT (600 seconds per integration test)
+             BRISK_TEST_TIMEOUT (600 seconds per integration test),
+             BRISK_TEST_SERIAL=1 (the two integration runs one after the other)
 EOF
 }
 
@@ -276,33 +278,26 @@ netns_snapshot()
 	ip netns list 2>/dev/null | awk '{ print $1 }' | sort
 }
 
-# integration_tests BRISK_BIN PREFIX LOGDIR [asan]
-integration_tests()
+# integration_run BRISK_BIN PREFIX LOGDIR [asan]: every integration test,
+# one after the other, each result a line "RC SECONDS NAME [NOTE]" in
+# LOGDIR/integration.results (integration_report records them). It prints
+# only a progress line per test, so that two runs can go side by side.
+integration_run()
 {
 	local bin=$1 prefix=$2 logdir=$3 san=${4:-} f name log t0 sdir note r
-	local reports=()
-	local files=() before after
+	local results=$3/integration.results reports=() files=()
 
 	shopt -s nullglob
 	files=(tests/integration/test_*.sh)
 	shopt -u nullglob
-	if ((${#files[@]} == 0)); then
-		echo "  (no tests/integration/test_*.sh yet)"
-		return 0
-	fi
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "  (not root: integration tests will most likely skip)"
-	fi
-	before=$(netns_snapshot)
+	mkdir -p "$logdir"
+	: >"$results"
 	for f in "${files[@]}"; do
 		name=$(basename "$f")
 		log="$logdir/${name%.sh}.log"
 		t0=$SECONDS
 		note=""
 		if [[ -n "$san" ]]; then
-			# Reports go to files (see san_defaults): a test that
-			# expects brisk to fail must not pass because a
-			# sanitizer made it fail.
 			sdir=$SAN_REPORTS
 			rm -f "$sdir"/*
 			ASAN_OPTIONS="$ASAN_BASE_OPTIONS:log_path=$sdir/asan" \
@@ -322,8 +317,24 @@ integration_tests()
 		else
 			BRISK="$bin" BRISK_SRC="$SRC" run_script "$name" "$log" "$f"
 		fi
-		note+="$((SECONDS - t0))s"
-		case $script_rc in
+		echo "$script_rc $((SECONDS - t0)) $name $note" >>"$results"
+		((verbose)) || printf '  ...   %s%s (%ds)\n' "$prefix" "$name" $((SECONDS - t0))
+	done
+}
+
+# integration_report PREFIX LOGDIR: record what integration_run found.
+integration_report()
+{
+	local prefix=$1 logdir=$2 rc dt name note log
+
+	if [[ ! -s "$logdir/integration.results" ]]; then
+		record "${prefix}run" fail "no test reported (no tests/integration/test_*.sh?)"
+		return 0
+	fi
+	while read -r rc dt name note; do
+		log="$logdir/${name%.sh}.log"
+		note+="${dt}s"
+		case $rc in
 		0) record "$prefix$name" pass "$note" loud ;;
 		77)
 			record "$prefix$name" skip "$note"
@@ -334,28 +345,13 @@ integration_tests()
 			((verbose)) || show_log "$log"
 			;;
 		*)
-			record "$prefix$name" fail "${note}, exit status $script_rc"
+			record "$prefix$name" fail "${note}, exit status $rc"
 			((verbose)) || show_log "$log"
 			;;
 		esac
-	done
-	after=$(netns_snapshot)
-	after=$(comm -13 <(echo "$before") <(echo "$after"))
-	if [[ -n "$after" ]]; then
-		# Informational only: something running in parallel (a demo, a
-		# benchmark) may have made them too.
-		echo "  WARNING: network namespaces that appeared during these tests and are still there:"
-		# shellcheck disable=SC2086 # one namespace name per word
-		printf '    %s\n' $after
-	fi
-	return 0
+	done <"$logdir/integration.results"
 }
 
-# ------------------------------------------------------------------ hook
-# HOOK: fuzzing. scripts/fuzz.sh belongs to whoever maintains tests/fuzz; when
-# it exists (and there are harnesses and clang) it runs here as one test named
-# "fuzz", with the same exit contract as an integration test (0/77/other)
-# and the same timeout. It gets BRISK_SRC. Skipped by --quick.
 run_fuzz()
 {
 	local log
@@ -456,15 +452,6 @@ else
 fi
 stage_end
 
-stage_start "integration tests ($BUILD_DIR)"
-if ((normal_ok)); then
-	integration_tests "$(abs "$BUILD_DIR")/brisk" "integration:" \
-		"$BUILD_DIR/test-logs"
-else
-	echo "  (not run: the build failed)"
-fi
-stage_end
-
 if ((!quick)); then
 	stage_start "unit tests, ASan+UBSan ($ASAN_DIR)"
 	SAN_REPORTS="$(abs "$ASAN_DIR")/sanitizer-reports"
@@ -482,16 +469,45 @@ if ((!quick)); then
 		asan_ok=0
 	fi
 	stage_end
+else
+	asan_ok=0
+fi
 
-	stage_start "integration tests, ASan+UBSan ($ASAN_DIR)"
-	if ((asan_ok)); then
-		integration_tests "$(abs "$ASAN_DIR")/brisk" "asan:integration:" \
-			"$ASAN_DIR/test-logs" asan
-	else
-		echo "  (not run: the build failed)"
-	fi
-	stage_end
+# The plain and the ASan runs of the integration tests go side by side (each
+# test makes only namespaces of its own prefix; only the ASan run looks at
+# $SAN_REPORTS): the machine's two cores halve the longest stage.
+# BRISK_TEST_SERIAL=1 (or --verbose) runs them one after the other.
+side=""
+((asan_ok)) && side=", $ASAN_DIR beside it"
+stage_start "integration tests ($BUILD_DIR$side)"
+[[ $(id -u) -eq 0 ]] || echo "  (not root: integration tests will most likely skip)"
+ns_before=$(netns_snapshot)
+side_pid=""
+if ((normal_ok && asan_ok)) && [[ -z "${BRISK_TEST_SERIAL:-}" ]] && ((!verbose)); then
+	integration_run "$(abs "$BUILD_DIR")/brisk" "integration:" \
+		"$BUILD_DIR/test-logs" &
+	side_pid=$!
+elif ((normal_ok)); then
+	integration_run "$(abs "$BUILD_DIR")/brisk" "integration:" \
+		"$BUILD_DIR/test-logs"
+else
+	echo "  (not run: the build failed)"
+fi
+if ((asan_ok)); then
+	integration_run "$(abs "$ASAN_DIR")/brisk" "asan:integration:" \
+		"$ASAN_DIR/test-logs" asan
+fi
+[[ -n "$side_pid" ]] && wait "$side_pid"
+((normal_ok)) && integration_report "integration:" "$BUILD_DIR/test-logs"
+((asan_ok)) && integration_report "asan:integration:" "$ASAN_DIR/test-logs"
+ns_after=$(comm -13 <(echo "$ns_before") <(netns_snapshot))
+if [[ -n "$ns_after" ]]; then
+	echo "  WARNING: network namespaces that appeared during these tests and are still there:"
+	printf '    %s\n' $ns_after
+fi
+stage_end
 
+if ((!quick)); then
 	stage_start "valgrind ($BUILD_DIR unit tests)"
 	if ((!normal_ok)); then
 		echo "  (not run: the build failed)"
