@@ -26,6 +26,7 @@ static int range_check_in_subnet(const struct ipam_range *r,
 static int range_check_subnet(const struct ipam_range *r, const char *key,
 			      struct cni_err *err)
 {
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	char ns[IPNET_STRLEN], first[IPADDR_STRLEN];
 	struct ipaddr net;
 	int bits = (int)ipaddr_len(r->subnet.addr.family) * 8;
@@ -42,6 +43,17 @@ static int range_check_subnet(const struct ipam_range *r, const char *key,
 			       ipaddr_fmt(&net, first), r->subnet.prefixlen);
 		return -EINVAL;
 	}
+	/*
+	 * The reference reads ::ffff:a.b.c.d as IPv4 and refuses such a subnet
+	 * (its mask is IPv6); brisk would hand out addresses no IPv6 peer
+	 * routes to and host-local names differently.
+	 */
+	if (r->subnet.addr.family == AF_INET6 &&
+	    memcmp(r->subnet.addr.b, v4mapped, sizeof(v4mapped)) == 0)
+		return cni_err_set(
+			err, CNI_ERR_CONFIG, EINVAL,
+			"%s: subnet %s is IPv4-mapped IPv6: give the IPv4 subnet",
+			key, ns);
 	/* A /31 or /32 (/127, /128) leaves nothing to hand out. */
 	if (r->subnet.prefixlen > bits - 2)
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,

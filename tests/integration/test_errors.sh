@@ -89,6 +89,7 @@ errcase "mtu below IPv6's 1280 with an IPv6 range" 7 'mtu: 1000.*1280' '.mtu = 1
 errcase "subnet not a prefix" 7 subnet '.ipam.ranges[0][0].subnet = "10.1.2.0/33"'
 errcase "subnet not an address" 7 subnet '.ipam.ranges[0][0].subnet = "banana"'
 errcase "subnet with host bits" 7 subnet '.ipam.ranges[0][0].subnet = "10.199.0.5/24"'
+errcase "subnet IPv4-mapped IPv6" 7 'IPv4-mapped' '.ipam.ranges[1][0].subnet = "::ffff:10.199.0.0/120"'
 errcase "rangeStart outside the subnet" 7 rangeStart '.ipam.ranges[0][0].rangeStart = "10.1.0.5"'
 errcase "overlapping range sets" 7 overlap \
 	'.ipam.ranges = [[{subnet: "10.199.0.0/24"}], [{subnet: "10.199.0.128/25"}]]'

@@ -122,6 +122,22 @@ static void test_canon_too_small(void **state)
 	assert_ip(&r.end, "fd00::3");
 }
 
+static void test_canon_v4mapped(void **state)
+{
+	struct ipam_range r = mkrange("::fffe:a00:0/120", NULL, NULL, NULL);
+	struct cni_err err = { 0 };
+
+	/* As the reference: a mapped IPv4 subnet is no IPv6 subnet. */
+	assert_canon_fails(mkrange("::ffff:10.0.0.0/120", NULL, NULL, NULL),
+			   "ipam.ranges[0][1]: subnet ::ffff:10.0.0.0/120 is "
+			   "IPv4-mapped IPv6: give the IPv4 subnet");
+	assert_canon_fails(mkrange("::ffff:0:0/96", NULL, NULL, NULL),
+			   "ipam.ranges[0][1]: subnet ::ffff:0.0.0.0/96 is "
+			   "IPv4-mapped IPv6: give the IPv4 subnet");
+	/* One bit off the mapped prefix is an ordinary IPv6 subnet. */
+	assert_int_equal(range_canonicalize(&r, false, "k", &err), 0);
+}
+
 static void test_canon_out_of_subnet(void **state)
 {
 	assert_canon_fails(mkrange("10.0.0.0/24", "10.0.1.1", NULL, NULL),
@@ -368,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_canon_v6_defaults),
 		cmocka_unit_test(test_canon_host_bits),
 		cmocka_unit_test(test_canon_too_small),
+		cmocka_unit_test(test_canon_v4mapped),
 		cmocka_unit_test(test_canon_out_of_subnet),
 		cmocka_unit_test(test_rangeset_validate),
 		cmocka_unit_test(test_rangeset_overlaps_find),
