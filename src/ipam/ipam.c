@@ -258,6 +258,33 @@ static void ipam_note(struct store *s, const char *id, const char *ifname,
 }
 
 /*
+ * What id/ifname holds in set @set into *ret (true), unless nothing: then
+ * false. A request for another address is refused, never ignored.
+ */
+static int ipam_held(const struct ipamconf *c, size_t set,
+		     const struct ipaddr *held, size_t n_held,
+		     const struct ipaddr *req, const char *id,
+		     const char *ifname, struct ipaddr *ret,
+		     struct cni_err *err)
+{
+	char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
+
+	for (size_t i = 0; i < n_held; i++) {
+		if (rangeset_find(&c->sets[set], &held[i]) < 0)
+			continue;
+		if (ipaddr_is_set(req) && !ipaddr_eq(req, &held[i]))
+			return cni_err_set(
+				err, CNI_ERR_INTERNAL, EEXIST,
+				"requested address %s, but %s/%s already holds %s in ipam.ranges[%zu]: DEL it first",
+				ipaddr_fmt(req, a), id, ifname,
+				ipaddr_fmt(&held[i], b), set);
+		*ret = held[i];
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Under the lock: reuse what id/ifname already holds in each set (a repeated
  * ADD returns the same addresses), take an address for every other set.
  */
@@ -274,14 +301,11 @@ static int ipam_store_alloc(struct store *s, const struct ipamconf *c,
 	if (r < 0)
 		return r;
 	for (size_t set = 0; set < c->n_sets; set++) {
-		bool is_held = false;
-
-		for (size_t i = 0; i < n_held && !is_held; i++) {
-			is_held = rangeset_find(&c->sets[set], &held[i]) >= 0;
-			if (is_held)
-				a->ip[set] = held[i];
-		}
-		if (is_held)
+		r = ipam_held(c, set, held, n_held, &req[set], id, ifname,
+			      &a->ip[set], err);
+		if (r < 0)
+			return r;
+		if (r > 0)
 			continue;
 		r = ipam_take(s, c, set, &req[set], id, ifname, &a->ip[set],
 			      err);

@@ -3,7 +3,8 @@
 # brisk as the IPAM plugin of another main plugin ("type": "ptp",
 # "ipam": {"type": "brisk"}): ADD prints only ips/routes (as host-local
 # would, no interfaces) and leases the addresses without touching any link;
-# CHECK verifies the lease; DEL releases it.
+# CHECK verifies the lease; DEL releases it. A repeated ADD returns the
+# addresses held, and refuses a request for another one.
 . "$(dirname "$0")/lib.sh"
 setup ipm
 
@@ -44,6 +45,17 @@ hostlocal DEL ctr-ipam "$c" eth0
 assert_ok "host-local DEL"
 NET_NAME=bkinet
 CONF=$(ipamconf)
+
+step "a repeated ADD returns what is held; a request for another address is refused"
+cni ADD ctr-ipam "$c" eth0
+assert_ok "repeated ADD"
+assert_eq "$(jq -c '[.ips[].address]' <<<"$OUT")" "$(jq -c '[.ips[].address]' <<<"$res")" "repeated ADD's addresses"
+cni ADD ctr-ipam "$c" eth0 "IP=${a4%/*}"
+assert_ok "repeated ADD requesting the held address"
+cni ADD ctr-ipam "$c" eth0 "IP=${SUBNET4%.*/*}.77"
+assert_err 999 "${SUBNET4%.*/*}\\.77.*already holds ${a4%/*}"
+assert_eq "$(leases | wc -l)" 2 "leases after the refused request"
+assert_lease "${a4%/*}" ctr-ipam eth0
 
 step "CHECK"
 CONF=$(jq -c --argjson p "$res" '.prevResult = $p' <<<"$CONF")

@@ -239,6 +239,16 @@ static void test_idempotent(void **state)
 	assert_ip(&l[0].addr.addr, "10.2.0.3");
 	assert_ip(&l[1].addr.addr, "fd00::3");
 	alloc_ok(f, "c2", "10.2.0.4", "fd00::4");
+	/* Requesting what is held is the same; anything else is refused. */
+	request(f, "10.2.0.2");
+	alloc_ok(f, "c1", "10.2.0.2", "fd00::2");
+	f->c.n_req_ips = 0;
+	request(f, "10.2.0.9");
+	assert_int_equal(alloc_fails(f, "c1", "requested address 10.2.0.9, but "
+					      "c1/eth0 already holds 10.2.0.2 "
+					      "in ipam.ranges[0]: DEL it first"),
+			 CNI_ERR_INTERNAL);
+	assert_int_equal(leases_of(f, "c1"), 2);
 }
 
 static void test_dual_stack(void **state)
