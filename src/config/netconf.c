@@ -10,16 +10,36 @@
 
 #define DEFAULT_BRIDGE "cni0"
 
-static bool mac_is_valid(const char *s)
+/* Whether @i is where a separator goes in a MAC of @len characters. */
+static bool mac_sep_at(size_t len, size_t i)
 {
-	if (strlen(s) != 17)
+	return len == 14 ? i % 5 == 4 : i % 3 == 2;
+}
+
+/*
+ * A six-byte MAC in any form Go's net.ParseMAC (the reference's) takes:
+ * aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff, in any case.
+ * Rewritten in place as aa:bb:cc:dd:ee:ff; false when it is none of them,
+ * or multicast (which cannot be an interface's own).
+ */
+static bool mac_canonical(char *s)
+{
+	size_t len = strlen(s), n = 0;
+	char sep = len == 14 ? '.' : len == 17 ? s[2] : 0, hex[12];
+
+	if ((len != 14 && len != 17) || (len == 17 && sep != ':' && sep != '-'))
 		return false;
-	for (int i = 0; i < 17; i++) {
-		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+	for (size_t i = 0; i < len; i++) {
+		if (mac_sep_at(len, i) ? s[i] != sep :
+					 !isxdigit((unsigned char)s[i]))
 			return false;
+		if (!mac_sep_at(len, i))
+			hex[n++] = (char)tolower((unsigned char)s[i]);
 	}
-	/* A multicast address cannot be an interface's own. */
-	return (strtol((char[]){ s[0], s[1], 0 }, NULL, 16) & 1) == 0;
+	for (size_t i = 0; i < 6; i++)
+		snprintf(s + i * 3, 4, "%c%c%s", hex[2 * i], hex[2 * i + 1],
+			 i < 5 ? ":" : "");
+	return !(strtol((char[]){ s[0], s[1], 0 }, NULL, 16) & 1);
 }
 
 /* The container MAC: CNI_ARGS MAC=, then args.cni.mac, then runtimeConfig. */
@@ -45,7 +65,7 @@ static int netconf_parse_mac(json_t *root, const char *cni_args,
 				sizeof(c->mac), err);
 	if (r < 0)
 		return r;
-	if (c->mac[0] && !mac_is_valid(c->mac))
+	if (c->mac[0] && !mac_canonical(c->mac))
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "mac: \"%s\" is not a unicast MAC address",
 				   c->mac);

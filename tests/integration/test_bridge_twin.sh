@@ -108,6 +108,8 @@ twin "requested address in CNI_ARGS" v4 . "IgnoreUnknown=1;IP=10.199.0.77"
 twin "args.cni.ips" v4 '.args.cni.ips = ["10.199.0.78"]'
 twin "runtimeConfig.ips" v4 '.runtimeConfig.ips = ["10.199.0.79/24"] | .capabilities = {ips: true}'
 twin "args.cni.mac" v4 '.args.cni.mac = "0a:58:0a:c7:00:09"'
+twin "args.cni.mac with dashes" v4 '.args.cni.mac = "0A-58-0A-C7-00-0C"'
+twin "MAC in CNI_ARGS, dotted" v4 . "IgnoreUnknown=1;MAC=0a58.0ac7.000d"
 twin "runtimeConfig.mac" v4 '.runtimeConfig.mac = "0a:58:0a:c7:00:0a" | .capabilities = {mac: true}'
 twin "dns" v4 '.dns = {nameservers: ["192.0.2.53"], search: ["example.test"], options: ["ndots:2"], domain: "example.test"}'
 twin "ipam dns" v4 '.ipam.dns = {nameservers: ["192.0.2.53"]}'

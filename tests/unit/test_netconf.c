@@ -864,7 +864,18 @@ static void test_mac(void **state)
 	c = new_conf();
 	parse_ok("{" HDR ",\"runtimeConfig\":{\"mac\":\"0A:BB:cc:DD:ee:FF\"}}",
 		 NULL, c);
-	assert_string_equal(c->mac, "0A:BB:cc:DD:ee:FF");
+	assert_string_equal(c->mac, "0a:bb:cc:dd:ee:ff");
+	free_conf(c);
+
+	/* The other forms Go's net.ParseMAC takes, as the reference does. */
+	c = new_conf();
+	parse_ok("{" HDR ",\"runtimeConfig\":{\"mac\":\"0A-bb-CC-dd-EE-f0\"}}",
+		 NULL, c);
+	assert_string_equal(c->mac, "0a:bb:cc:dd:ee:f0");
+	free_conf(c);
+	c = new_conf();
+	parse_ok("{" HDR "}", "MAC=0Abb.CCdd.EEf1", c);
+	assert_string_equal(c->mac, "0a:bb:cc:dd:ee:f1");
 	free_conf(c);
 
 	parse_fails("{" HDR "}", "MAC=zz:00:00:00:00:01", CNI_ERR_CONFIG,
@@ -872,7 +883,16 @@ static void test_mac(void **state)
 	parse_fails("{" HDR ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00\"}}",
 		    NULL, CNI_ERR_CONFIG, "mac");
 	parse_fails("{" HDR
-		    ",\"runtimeConfig\":{\"mac\":\"02-00-00-00-00-01\"}}",
+		    ",\"runtimeConfig\":{\"mac\":\"02-00:00-00-00-01\"}}",
+		    NULL, CNI_ERR_CONFIG, "mac");
+	parse_fails("{" HDR
+		    ",\"runtimeConfig\":{\"mac\":\"0200.0000.000\"}}",
+		    NULL, CNI_ERR_CONFIG, "mac");
+	parse_fails("{" HDR
+		    ",\"runtimeConfig\":{\"mac\":\"0300.0000.0001\"}}",
+		    NULL, CNI_ERR_CONFIG, "mac");
+	parse_fails("{" HDR
+		    ",\"runtimeConfig\":{\"mac\":\"02.00.00.00.00.01\"}}",
 		    NULL, CNI_ERR_CONFIG, "mac");
 	parse_fails("{" HDR
 		    ",\"runtimeConfig\":{\"mac\":\"0200:00:00:00:01\"}}",
