@@ -57,6 +57,12 @@ int result_add_route(struct result *r, const struct iproute *rt);
  * reference (NULL when both are NULL, or on allocation failure).
  */
 json_t *result_dns_merge(json_t *first, json_t *second);
+/*
+ * A dns object as a result carries it: the types of the known keys
+ * checked (domain a string; nameservers, search, options lists of
+ * strings), other keys left alone. Code 7 naming @path otherwise.
+ */
+int result_dns_check(json_t *dns, const char *path, struct cni_err *err);
 
 /*
  * Encode @r for @ver: ip4/ip6 for 0.1.0 and 0.2.0, ips[].version for

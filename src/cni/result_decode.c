@@ -362,22 +362,25 @@ static int check_str_list(json_t *o, const char *path, const char *key,
 	return 0;
 }
 
-/* Only the types of the known keys are checked; the object is kept whole. */
-static int decode_dns(json_t *o, struct result *ret, struct cni_err *err)
+int result_dns_check(json_t *dns, const char *path, struct cni_err *err)
 {
 	static const char *const lists[] = { "nameservers", "search",
 					     "options" };
-	json_t *dns = member(o, "dns");
 	const char *s;
-	int r;
+	int r = check_object(dns, path, err);
 
-	if (!dns)
-		return 0;
-	r = check_object(dns, "prevResult.dns", err);
 	if (r >= 0)
-		r = get_str(dns, "prevResult.dns", "domain", &s, err);
+		r = get_str(dns, path, "domain", &s, err);
 	for (size_t k = 0; r >= 0 && k < ARRAY_SIZE(lists); k++)
-		r = check_str_list(dns, "prevResult.dns", lists[k], err);
+		r = check_str_list(dns, path, lists[k], err);
+	return r < 0 ? r : 0;
+}
+
+static int decode_dns(json_t *o, struct result *ret, struct cni_err *err)
+{
+	json_t *dns = member(o, "dns");
+	int r = dns ? result_dns_check(dns, "prevResult.dns", err) : 0;
+
 	if (r < 0)
 		return r;
 	ret->dns = json_incref(dns);

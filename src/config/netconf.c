@@ -6,6 +6,7 @@
 #include "brisk/cni.h"
 #include "brisk/jsonget.h"
 #include "brisk/netconf.h"
+#include "brisk/result.h"
 #include "netconf_int.h"
 
 #define DEFAULT_BRIDGE "cni0"
@@ -202,6 +203,8 @@ static int netconf_parse_root(json_t *root, const char *cni_args,
 		r = netconf_parse_port(root, c, err);
 	r = r ?: netconf_parse_mac(root, cni_args, c, err);
 	r = r ?: jget_obj(root, "", "dns", &c->dns, err);
+	/* It goes into the result as it is: a result's types, as the reference. */
+	r = r ?: (c->dns ? result_dns_check(c->dns, "dns", err) : 0);
 	r = r ?: jget_obj(root, "", "prevResult", &c->prev_result, err);
 	r = r ?: ipamconf_parse(root, cni_args, &c->ipam, err);
 	r = r ?: ipamconf_check_version(&c->ipam, c->ver, err);

@@ -384,6 +384,15 @@ static void test_wrong_types(void **state)
 		    NULL, CNI_ERR_CONFIG, "ipam.resolvConf");
 	parse_fails("{" HDR ",\"dns\":\"8.8.8.8\"}", NULL, CNI_ERR_CONFIG,
 		    "dns");
+	/* dns goes into the result as it is: a result's types, as the reference. */
+	parse_fails("{" HDR ",\"dns\":{\"nameservers\":\"8.8.8.8\"}}", NULL,
+		    CNI_ERR_CONFIG, "dns.nameservers");
+	parse_fails("{" HDR ",\"dns\":{\"search\":[\"a\",1]}}", NULL,
+		    CNI_ERR_CONFIG, "dns.search[1]");
+	parse_fails("{" HDR ",\"dns\":{\"domain\":[]}}", NULL, CNI_ERR_CONFIG,
+		    "dns.domain");
+	parse_fails("{" HDR ",\"dns\":{\"options\":{}}}", NULL, CNI_ERR_CONFIG,
+		    "dns.options");
 	parse_fails("{" HDR ",\"prevResult\":[]}", NULL, CNI_ERR_CONFIG,
 		    "prevResult");
 	parse_fails("{" HDR ",\"args\":\"x\"}", NULL, CNI_ERR_CONFIG, "args");
