@@ -8,8 +8,9 @@
 # forwarding sysctls; then DEL by both. Left out are the differences the
 # README lists (IPv6 addresses get nodad as well as accept_dad=0) and the
 # keys Debian's reference is too old to know (portIsolation,
-# disableContainerInterface). test_versions holds the plain config to the
-# reference for every cniVersion.
+# disableContainerInterface, and a delegated IPAM plugin's dns, which the
+# reference has passed on since after Debian's version). test_versions
+# holds the plain config to the reference for every cniVersion.
 . "$(dirname "$0")/lib.sh"
 setup btwin
 REF_BRIDGE=${REF_BRIDGE:-/usr/lib/cni/bridge}
@@ -114,5 +115,10 @@ twin "runtimeConfig.mac" v4 '.runtimeConfig.mac = "0a:58:0a:c7:00:0a" | .capabil
 twin "dns" v4 '.dns = {nameservers: ["192.0.2.53"], search: ["example.test"], options: ["ndots:2"], domain: "example.test"}'
 twin "ipam dns" v4 '.ipam.dns = {nameservers: ["192.0.2.53"]}'
 twin "no IPAM" l2 '.isGateway = false | .isDefaultGateway = false'
+twin "static IPAM (delegated), dual" v4 '.ipam = {type: "static", addresses: [{address: "10.199.0.50/24", gateway: "10.199.0.1"}, {address: "fd00:b1c::50/64", gateway: "fd00:b1c::1"}], routes: [{dst: "192.0.2.0/24"}, {dst: "2001:db8::/32"}]}'
+twin "static, default route, no isDefaultGateway" v4 '.isDefaultGateway = false | .ipam = {type: "static", addresses: [{address: "10.199.0.50/24", gateway: "10.199.0.1"}], routes: [{dst: "0.0.0.0/0"}]}'
+twin "static IPAM, no gateway" v4 '.isGateway = false | .isDefaultGateway = false | .ipam = {type: "static", addresses: [{address: "10.199.0.51/24"}]}'
+twin "static, gateway elsewhere" v4 '.ipam = {type: "static", addresses: [{address: "10.199.0.52/24", gateway: "10.199.0.200"}]}'
+twin "host-local legacy subnet and gateway" v4 'del(.ipam.ranges) | .ipam.subnet = "10.199.0.0/24" | .ipam.gateway = "10.199.0.9"'
 CASE=""
 pass
