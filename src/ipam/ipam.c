@@ -258,8 +258,9 @@ static void ipam_note(struct store *s, const char *id, const char *ifname,
 }
 
 /*
- * What id/ifname holds in set @set into *ret (true), unless nothing: then
- * false. A request for another address is refused, never ignored.
+ * 1 with what id/ifname holds in set @set in *ret, 0 when it holds nothing
+ * there. A request for another address than the one held is refused, not
+ * ignored.
  */
 static int ipam_held(const struct ipamconf *c, size_t set,
 		     const struct ipaddr *held, size_t n_held,
