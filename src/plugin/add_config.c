@@ -12,16 +12,26 @@
 /* The container's index in result.interfaces, as the reference has it. */
 #define CONT_IFACE_IDX 2
 
-/* Our own routes only: an earlier plugin's are on its own interface. */
+/*
+ * Our own routes only: an earlier plugin's are on its own interface. As the
+ * reference, a default route with a gateway; also one without, in the main
+ * table at metric 0: it goes through the family's gateway (route_fill_gw),
+ * so a second one would be the same route, which the kernel refuses (the
+ * reference fails there with "file exists").
+ */
 static bool has_default_route(const struct add_state *s, int family)
 {
 	const struct result *res = &s->res;
 
-	for (int i = s->own_route0; i < res->n_routes; i++)
-		if (res->routes[i].dst.addr.family == family &&
-		    ipnet_is_default(&res->routes[i].dst) &&
-		    res->routes[i].gw.family)
+	for (int i = s->own_route0; i < res->n_routes; i++) {
+		const struct iproute *rt = &res->routes[i];
+
+		if (rt->dst.addr.family == family &&
+		    ipnet_is_default(&rt->dst) &&
+		    (rt->gw.family || ((rt->table == 0 || rt->table == 254) &&
+				       rt->priority == 0)))
 			return true;
+	}
 	return false;
 }
 

@@ -174,6 +174,24 @@ assert_err any .
 del rng1
 del rng2
 
+step "isDefaultGateway with ipam.routes holding a default route without a gateway"
+# The reference fails here ("file exists": the same route twice); brisk
+# adds it once, through the gateway. One in another table is no duplicate.
+BRIDGE=bkopt8
+NET_NAME=defgw
+CONF=$(mkconf 1.0.0 dual '.ipam.routes = [{dst: "0.0.0.0/0"}, {dst: "::/0"}, {dst: "0.0.0.0/0", table: 100}]')
+add dgw
+assert_eq "$(ip -n "$NS" -j route show default | jq -c '[.[] | [.gateway, .dev]]')" '[["10.199.0.1","eth0"]]' "one IPv4 default route, via the gateway"
+assert_eq "$(ip -n "$NS" -6 -j route show default | jq -c '[.[] | [.gateway, .dev]]')" '[["fd00:b1c::1","eth0"]]' "one IPv6 default route, via the gateway"
+assert_eq "$(ip -n "$NS" -j route show table 100 | jq -c '[.[] | [.dst, .gateway]]')" '[["default","10.199.0.1"]]' "table 100's default route"
+CONF1=$CONF
+CONF=$(jq -c --argjson p "$RES" '.prevResult = $p' <<<"$CONF")
+cni CHECK ctr-dgw "$NS" eth0
+assert_ok "CHECK"
+CONF=$CONF1
+del dgw
+NET_NAME=bkinet
+
 step "runtimeConfig.ipRanges: range sets put first, numbered as host-local numbers them"
 BRIDGE=bkopt7
 NET_NAME=iprng
