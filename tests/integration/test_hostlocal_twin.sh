@@ -8,7 +8,8 @@
 # and the two stores are byte for byte the same: lease files, contents and
 # last_reserved_ip.N. A repeated ADD without a DEL between, where the two
 # differ on purpose (README, "Where brisk still differs"), is not made.
-# TWIN_SEEDS and TWIN_STEPS make it longer.
+# TWIN_SEEDS and TWIN_STEPS make it longer; TWIN_RANGES (JSON) runs other
+# range sets.
 . "$(dirname "$0")/lib.sh"
 setup twin jq od
 [ -x "$HOST_LOCAL" ] || skip "needs the reference host-local at $HOST_LOCAL"
@@ -16,6 +17,10 @@ setup twin jq od
 c=$(mkns c1) || fail "mkns"
 SEEDS=${TWIN_SEEDS:-1 2}
 STEPS=${TWIN_STEPS:-60}
+# Requested addresses (IP=) are drawn from 10.199.0.3-9.
+RANGES=${TWIN_RANGES:-'[[{"subnet": "10.199.0.0/28", "rangeStart": "10.199.0.3", "rangeEnd": "10.199.0.9"},
+	{"subnet": "10.199.1.0/29", "gateway": "10.199.1.4"}],
+	[{"subnet": "fd00:b1c::/124", "rangeStart": "fd00:b1c::5"}]]'}
 adds=0 fails=0
 
 # twinconf TYPE DATADIR: the network both run, differing only in these.
@@ -24,10 +29,7 @@ twinconf()
 	jq -cn --arg t "$1" --arg dd "$2" '{
 		cniVersion: "1.0.0", name: "twin", type: "ptp",
 		ipam: {type: $t, dataDir: $dd, routes: [{dst: "0.0.0.0/0"}],
-			ranges: [[{subnet: "10.199.0.0/28", rangeStart: "10.199.0.3",
-				   rangeEnd: "10.199.0.9"},
-				  {subnet: "10.199.1.0/29", gateway: "10.199.1.4"}],
-				 [{subnet: "fd00:b1c::/124", rangeStart: "fd00:b1c::5"}]]}}'
+			ranges: $ranges}}' --argjson ranges "$RANGES"
 }
 
 # store DIR OUT: every file but the lock, with its bytes, into OUT.
