@@ -298,6 +298,9 @@ integration_run()
 		t0=$SECONDS
 		note=""
 		if [[ -n "$san" ]]; then
+			# Reports go to files (see san_defaults): a test that
+			# expects brisk to fail must not pass because a
+			# sanitizer made it fail.
 			sdir=$SAN_REPORTS
 			rm -f "$sdir"/*
 			ASAN_OPTIONS="$ASAN_BASE_OPTIONS:log_path=$sdir/asan" \
@@ -352,6 +355,11 @@ integration_report()
 	done <"$logdir/integration.results"
 }
 
+# ------------------------------------------------------------------ hook
+# HOOK: fuzzing. scripts/fuzz.sh belongs to whoever maintains tests/fuzz; when
+# it exists (and there are harnesses and clang) it runs here as one test named
+# "fuzz", with the same exit contract as an integration test (0/77/other)
+# and the same timeout. It gets BRISK_SRC. Skipped by --quick.
 run_fuzz()
 {
 	local log
@@ -502,7 +510,10 @@ fi
 ((asan_ok)) && integration_report "asan:integration:" "$ASAN_DIR/test-logs"
 ns_after=$(comm -13 <(echo "$ns_before") <(netns_snapshot))
 if [[ -n "$ns_after" ]]; then
+	# Informational only: something running in parallel (a demo, a
+	# benchmark) may have made them too.
 	echo "  WARNING: network namespaces that appeared during these tests and are still there:"
+	# shellcheck disable=SC2086 # one namespace name per word
 	printf '    %s\n' $ns_after
 fi
 stage_end
