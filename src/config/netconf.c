@@ -31,10 +31,11 @@ static bool mac_canonical(char *s)
 	if ((len != 14 && len != 17) || (len == 17 && sep != ':' && sep != '-'))
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (mac_sep_at(len, i) ? s[i] != sep :
-					 !isxdigit((unsigned char)s[i]))
+		bool at_sep = mac_sep_at(len, i);
+
+		if (at_sep ? s[i] != sep : !isxdigit((unsigned char)s[i]))
 			return false;
-		if (!mac_sep_at(len, i))
+		if (!at_sep)
 			hex[n++] = (char)tolower((unsigned char)s[i]);
 	}
 	for (size_t i = 0; i < 6; i++)

@@ -28,8 +28,9 @@ static bool has_default_route(const struct add_state *s, int family)
 
 		if (rt->dst.addr.family == family &&
 		    ipnet_is_default(&rt->dst) &&
-		    (rt->gw.family || ((rt->table == 0 || rt->table == 254) &&
-				       rt->priority == 0)))
+		    (rt->gw.family ||
+		     ((rt->table == 0 || rt->table == RT_TABLE_MAIN) &&
+		      rt->priority == 0)))
 			return true;
 	}
 	return false;

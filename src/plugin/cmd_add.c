@@ -42,7 +42,7 @@ static void undo_release(void *ctx)
  * The kernel takes IPv6 off a link whose MTU is below 1280, so the address
  * would fail later with a bare EINVAL: say why, before any link is made.
  */
-static int add_check_mtu(const struct add_state *s, struct cni_err *err)
+static int add_check_mtu(struct add_state *s, struct cni_err *err)
 {
 	char buf[IPNET_STRLEN];
 	int mtu = s->a.conf->mtu;
@@ -63,9 +63,9 @@ static int add_ipam(struct add_state *s, struct cni_err *err)
 	if (s->a.conf->ipam.kind == IPAM_NONE)
 		return 0;
 	r = add_ipam_acquire(s, err);
-	if (r == 0)
-		r = undo_push(&s->undo, undo_release, s);
-	return r < 0 ? r : add_check_mtu(s, err);
+	if (r < 0)
+		return r;
+	return undo_push(&s->undo, undo_release, s);
 }
 
 static void undo_veth(void *ctx)
@@ -137,6 +137,7 @@ static const struct {
 	{ add_prev, NULL },
 	{ add_check_ifname, "add-checked" },
 	{ add_ipam, "add-ipam" },
+	{ add_check_mtu, NULL },
 	{ add_bridge, "add-bridge" },
 	{ add_veth, "add-veth" },
 	{ add_port, "add-port" },
