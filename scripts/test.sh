@@ -285,7 +285,7 @@ netns_snapshot()
 integration_run()
 {
 	local bin=$1 prefix=$2 logdir=$3 san=${4:-} f name log t0 sdir note r
-	local results=$3/integration.results reports=() files=()
+	local results=$logdir/integration.results reports=() files=()
 
 	shopt -s nullglob
 	files=(tests/integration/test_*.sh)
