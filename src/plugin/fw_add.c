@@ -116,11 +116,15 @@ static int plan_ports(const struct add_state *s, struct fw_plan *p,
 
 	for (size_t i = 0; i < c->fw.n_ports && r == 0; i++)
 		r = plan_port(&c->fw.ports[i], i, p, err);
-	if (r < 0 || p->n_ports == 0)
+	/*
+	 * With snat, as in portmap, masquerade the DNATed traffic whose answer
+	 * would otherwise miss the host's NAT: from the network (hairpin) and
+	 * from 127.0.0.1; with masqAll as well, all of it. Without, nothing.
+	 */
+	if (r < 0 || p->n_ports == 0 || !c->fw.snat)
 		return r;
-	/* DNATed traffic answered straight back would miss the host's NAT. */
 	r = plan_subnets(s, p->hpnat, &p->n_hpnat, err);
-	if (r == 0 && c->fw.snat)
+	if (r == 0)
 		r = plan_add_net(p->hpnat, &p->n_hpnat, &lo4, err);
 	if (r == 0 && c->fw.masq_all)
 		r = plan_add_net(p->hpnat, &p->n_hpnat, &all4, err);

@@ -677,6 +677,21 @@ serve()
 	wait_listen "$1" "$2" tcp
 }
 
+# serve_peer NS PORT [udp]: a TCP server on PORT in NS that answers each
+# connection with the address it came from, in socat's long IPv6 form
+# ([0000:0000:0000:0000:0000:ffff:0ac7:0001] is 10.199.0.1); with udp, a
+# UDP one too.
+serve_peer()
+{
+	# shellcheck disable=SC2016 # expanded by socat's shell, per connection
+	bg "$1" socat "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" 'SYSTEM:echo $SOCAT_PEERADDR'
+	wait_listen "$1" "$2" tcp
+	[ "${3:-}" = udp ] || return 0
+	# shellcheck disable=SC2016
+	bg "$1" socat "UDP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" 'SYSTEM:echo $SOCAT_PEERADDR'
+	wait_listen "$1" "$2" udp
+}
+
 # wait_listen NS PORT tcp|udp: until something listens there (2 s).
 wait_listen()
 {

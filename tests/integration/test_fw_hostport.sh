@@ -6,7 +6,8 @@
 # (hairpin); only on the given hostIP when there is one; and never for
 # traffic that merely passes the host towards another address on that
 # port (CVE-2025-67499). A port held by another attachment is refused
-# naming it, leaving nothing behind.
+# naming it, leaving nothing behind. masqAll masquerades every connection
+# to a host port, and (as in portmap) only with snat.
 . "$(dirname "$0")/lib.sh"
 setup fwhp ip jq nft socat ss
 uplink
@@ -110,6 +111,23 @@ CONF=$(with_prev "$RES1")
 ip netns exec "$HOST" nft delete element inet brisk hp6 '{ tcp . 8080 }' || fail "nft delete"
 cni CHECK ctr-1 "$C1" eth0
 assert_err 999 "element missing: hp6 tcp . 8080 : fd00:b1c::2 . 80"
+
+step "masqAll masquerades every connection to a host port, only with snat"
+for c in 'true|true|0ac7:0001' 'false|true|c000:0202' 'true|false|c000:0202'; do
+	IFS='|' read -r snat all seen <<<"$c"
+	CASE="snat $snat, masqAll $all"
+	CONF=$(mkconf 1.0.0 dual ".snat = $snat | .masqAll = $all |
+		.runtimeConfig.portMappings = [{hostPort: 8090, containerPort: 90}]")
+	cni ADD ctr-3 "$C3" eth0
+	assert_ok "ADD"
+	[ -n "${SERVED90:-}" ] || serve_peer "$C3" 90
+	SERVED90=1
+	assert_eq "$(fetch "$OUTSIDE" 192.0.2.1 8090)" "[0000:0000:0000:0000:0000:ffff:$seen]" \
+		"the address the container sees"
+	cni DEL ctr-3 "$C3" eth0
+	assert_ok "DEL"
+done
+CASE=""
 
 step "DEL removes every element and the record"
 CONF=$(mkconf 1.0.0 dual)
