@@ -28,13 +28,6 @@ int fsopen_typed(int atfd, const char *path, int flags, mode_t want,
 		 mode_t *ret_mode);
 
 /*
- * For an fd already open (with O_NONBLOCK): 0 when it is a regular file,
- * -EMEDIUMTYPE (mode in *ret_mode when not NULL) when not, -errno when
- * fstat fails.
- */
-int fsopen_check_regular(int fd, mode_t *ret_mode);
-
-/*
  * Open directory @name under @atfd, never through a symlink, making it
  * with @mode when it is missing (unless @mode is 0). The fd, or -errno.
  */

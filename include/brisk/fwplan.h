@@ -51,8 +51,6 @@ struct fw_plan {
 /* True when @pm takes every local address (of its family, if it has one). */
 bool fw_port_is_wildcard(const struct fw_port *pm);
 
-/* True when @p puts anything into the tables. */
-bool fw_plan_is_empty(const struct fw_plan *p);
 /* The first address of @family in @p, or NULL: the DNAT target. */
 const struct ipaddr *fw_plan_addr(const struct fw_plan *p, int family);
 

@@ -59,7 +59,6 @@ void ipnet_last(const struct ipnet *n, struct ipaddr *ret);
 /* True when @n has no host bits set. */
 bool ipnet_is_network(const struct ipnet *n);
 bool ipnet_contains(const struct ipnet *n, const struct ipaddr *a);
-bool ipnet_overlaps(const struct ipnet *a, const struct ipnet *b);
 /* True for 0.0.0.0/0 and ::/0. */
 bool ipnet_is_default(const struct ipnet *n);
 

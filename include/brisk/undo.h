@@ -21,7 +21,5 @@ void undo_init(struct undo *u);
 int undo_push(struct undo *u, undo_fn fn, void *ctx);
 /* Run every recorded step, newest first, then forget them. */
 void undo_run(struct undo *u);
-/* Forget the steps: ADD succeeded and keeps what it made. */
-void undo_clear(struct undo *u);
 
 #endif

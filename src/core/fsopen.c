@@ -55,17 +55,6 @@ int fsopen_typed(int atfd, const char *path, int flags, mode_t want,
 	return fd < 0 ? -errno : fd;
 }
 
-int fsopen_check_regular(int fd, mode_t *ret_mode)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (ret_mode)
-		*ret_mode = st.st_mode;
-	return S_ISREG(st.st_mode) ? 0 : -EMEDIUMTYPE;
-}
-
 int fsopen_dir(int atfd, const char *name, mode_t mode)
 {
 	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;

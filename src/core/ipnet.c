@@ -161,11 +161,6 @@ bool ipnet_contains(const struct ipnet *n, const struct ipaddr *a)
 	return ipaddr_eq(&nf, &af);
 }
 
-bool ipnet_overlaps(const struct ipnet *a, const struct ipnet *b)
-{
-	return ipnet_contains(a, &b->addr) || ipnet_contains(b, &a->addr);
-}
-
 bool ipnet_is_default(const struct ipnet *n)
 {
 	return n->addr.family != 0 && n->prefixlen == 0;

@@ -12,11 +12,6 @@ bool fw_port_is_wildcard(const struct fw_port *pm)
 	       memcmp(pm->host_ip.b, zero, ipaddr_len(pm->host_ip.family)) == 0;
 }
 
-bool fw_plan_is_empty(const struct fw_plan *p)
-{
-	return !p->masq && p->n_ports == 0 && !p->spoof_ifname[0];
-}
-
 const struct ipaddr *fw_plan_addr(const struct fw_plan *p, int family)
 {
 	for (size_t i = 0; i < p->n_addrs; i++)

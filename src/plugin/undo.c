@@ -25,8 +25,3 @@ void undo_run(struct undo *u)
 		u->steps[u->n].fn(u->steps[u->n].ctx);
 	}
 }
-
-void undo_clear(struct undo *u)
-{
-	u->n = 0;
-}

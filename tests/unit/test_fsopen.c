@@ -66,7 +66,6 @@ static void test_regular(void **state)
 	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
 	assert_string_equal(buf, "abc");
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	assert_int_equal(fsopen_check_regular(fd, NULL), 0);
 	close(fd);
 }
 
@@ -121,11 +120,6 @@ static void test_dir_and_device(void **state)
 				      &mode),
 			 -EMEDIUMTYPE);
 	assert_string_equal(fsopen_kind(mode), "a character device");
-	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(fsopen_check_regular(fd, &mode), -EMEDIUMTYPE);
-	assert_true(S_ISCHR(mode));
-	close(fd);
 }
 
 static void test_missing_and_symlink(void **state)

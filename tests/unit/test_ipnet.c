@@ -281,35 +281,6 @@ static void test_contains(void **state)
 	assert_false(ipnet_contains(&n, &a));
 }
 
-static void test_overlaps(void **state)
-{
-	static const struct {
-		const char *a, *b;
-		bool want;
-	} cases[] = {
-		{ "10.0.0.0/24", "10.0.0.0/24", true },
-		{ "10.0.0.0/24", "10.0.0.128/25", true },
-		{ "10.0.0.0/16", "10.0.5.0/24", true },
-		{ "10.0.0.0/24", "10.0.1.0/24", false },
-		{ "10.0.0.0/25", "10.0.0.128/25", false },
-		{ "0.0.0.0/0", "192.168.0.0/16", true },
-		{ "10.0.0.5/16", "10.0.1.0/24", true }, /* host bits */
-		{ "10.0.0.0/24", "fd00::/8", false },
-		{ "::/0", "10.0.0.0/8", false },
-		{ "fd00::/64", "fd00::1/128", true },
-		{ "fd00::/64", "fd00:0:0:1::/64", false },
-	};
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct ipnet a = net(cases[i].a), b = net(cases[i].b);
-
-		if (ipnet_overlaps(&a, &b) != cases[i].want ||
-		    ipnet_overlaps(&b, &a) != cases[i].want)
-			fail_msg("overlaps(%s, %s) != %d", cases[i].a,
-				 cases[i].b, cases[i].want);
-	}
-}
-
 static void test_is_network_is_default(void **state)
 {
 	struct ipnet n;
@@ -400,7 +371,6 @@ int main(void)
 		cmocka_unit_test(test_next_prev),
 		cmocka_unit_test(test_first_last),
 		cmocka_unit_test(test_contains),
-		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test(test_is_network_is_default),
 		cmocka_unit_test(test_eq_cmp),
 	};

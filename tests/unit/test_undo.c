@@ -81,28 +81,6 @@ static void test_ctx_passed(void **state)
 	assert_int_equal(t.order[2], 10);
 }
 
-static void test_clear_forgets(void **state)
-{
-	struct trace t = { 0 };
-	struct step s = { &t, 1 };
-	struct undo u;
-
-	undo_init(&u);
-	assert_int_equal(undo_push(&u, record, &s), 0);
-	assert_int_equal(undo_push(&u, record, &s), 0);
-	undo_clear(&u);
-	assert_int_equal(u.n, 0);
-	undo_run(&u);
-	assert_int_equal(t.n, 0);
-
-	/* Usable again after a clear. */
-	s.id = 2;
-	assert_int_equal(undo_push(&u, record, &s), 0);
-	undo_run(&u);
-	assert_int_equal(t.n, 1);
-	assert_int_equal(t.order[0], 2);
-}
-
 static void test_overflow(void **state)
 {
 	struct trace t = { 0 };
@@ -125,7 +103,6 @@ static void test_overflow(void **state)
 		assert_int_equal(t.order[i], UNDO_MAX - 1 - i);
 	/* After a run there is room again. */
 	assert_int_equal(undo_push(&u, record, &s[0]), 0);
-	undo_clear(&u);
 }
 
 int main(void)
@@ -134,7 +111,6 @@ int main(void)
 		cmocka_unit_test(test_init_empty),
 		cmocka_unit_test(test_run_reverse_order),
 		cmocka_unit_test(test_ctx_passed),
-		cmocka_unit_test(test_clear_forgets),
 		cmocka_unit_test(test_overflow),
 	};
 
