@@ -24,6 +24,8 @@ MAPS='[{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
 	{"hostPort": 8082, "containerPort": 80, "protocol": "tcp", "hostIP": "0.0.0.0"},
 	{"hostPort": 8083, "containerPort": 80, "protocol": "tcp", "hostIP": "2001:db8::1"},
 	{"hostPort": 8084, "containerPort": 80, "protocol": "tcp", "hostIP": "10.199.0.1"},
+	{"hostPort": 8085, "containerPort": 80, "protocol": "tcp", "hostIP": "127.0.0.1"},
+	{"hostPort": 8086, "containerPort": 80, "protocol": "tcp", "hostIP": "::"},
 	{"hostPort": 8053, "containerPort": 80, "protocol": "udp"}]'
 TARGETS="192.0.2.1 2001:db8::1 10.199.0.1 fd00:b1c::1"
 # UDP takes the same paths: only the uplink's addresses (and the host's
@@ -64,7 +66,7 @@ probe()
 		for t in $0; do
 			a=$t
 			case $a in *:*) a="[$a]" ;; esac
-			for p in 8080 8081 8082 8083 8084; do
+			for p in 8080 8081 8082 8083 8084 8085 8086; do
 				i=$((i + 1))
 				echo "$1 $t:$p $(timeout 3 socat -T1 - TCP:$a:$p,connect-timeout=1 </dev/null 2>/dev/null)" >"$2/$i" &
 			done
