@@ -113,6 +113,7 @@ cni CHECK ctr-1 "$C1" eth0
 assert_err 999 "element missing: hp6 tcp . 8080 : fd00:b1c::2 . 80"
 
 step "masqAll masquerades every connection to a host port, only with snat"
+serve_peer "$C3" 90
 for c in 'true|true|0ac7:0001' 'false|true|c000:0202' 'true|false|c000:0202'; do
 	IFS='|' read -r snat all seen <<<"$c"
 	CASE="snat $snat, masqAll $all"
@@ -120,8 +121,6 @@ for c in 'true|true|0ac7:0001' 'false|true|c000:0202' 'true|false|c000:0202'; do
 		.runtimeConfig.portMappings = [{hostPort: 8090, containerPort: 90}]")
 	cni ADD ctr-3 "$C3" eth0
 	assert_ok "ADD"
-	[ -n "${SERVED90:-}" ] || serve_peer "$C3" 90
-	SERVED90=1
 	assert_eq "$(fetch "$OUTSIDE" 192.0.2.1 8090)" "[0000:0000:0000:0000:0000:ffff:$seen]" \
 		"the address the container sees"
 	cni DEL ctr-3 "$C3" eth0
