@@ -50,7 +50,9 @@ side()
 
 # probe NS NAME [TARGET...]: every target and port from NS, one line each
 # (a refused or unanswered connection reads as ""), in one namespace entry.
-# The TCP ones run at once, as an unanswered one waits out its 1 s timeout.
+# The TCP ones run at once, as an unanswered one waits out its 1 s timeout
+# (-t3: the answer may come up to 3 s after our side's end, for a loaded
+# machine; the server's close ends the wait at once).
 # The UDP ones go one by one, and up to three times: socat's forking UDP
 # server can miss a datagram now and then (its child may take one meant
 # for the next, or the parent may not listen again yet). They go through
@@ -68,7 +70,7 @@ probe()
 			case $a in *:*) a="[$a]" ;; esac
 			for p in 8080 8081 8082 8083 8084 8085 8086; do
 				i=$((i + 1))
-				echo "$1 $t:$p $(timeout 3 socat -T1 - TCP:$a:$p,connect-timeout=1 </dev/null 2>/dev/null)" >"$2/$i" &
+				echo "$1 $t:$p $(timeout 5 socat -T3 -t3 - TCP:$a:$p,connect-timeout=1 </dev/null 2>/dev/null)" >"$2/$i" &
 			done
 		done
 		for t in $3; do
