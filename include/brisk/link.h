@@ -73,8 +73,4 @@ int link_set_flags(struct netlink *nl, int ifindex, unsigned int flags,
 int link_put_flags(struct netlink *nl, struct netlink_batch *b, int ifindex,
 		   unsigned int flags, unsigned int change);
 
-/* "aa:bb:cc:dd:ee:ff" into @buf (18 bytes); parse the same. */
-void link_mac_fmt(const uint8_t mac[6], char *buf);
-int link_mac_parse(const char *s, uint8_t ret[6]);
-
 #endif

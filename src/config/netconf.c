@@ -1,47 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "brisk/cni.h"
 #include "brisk/jsonget.h"
+#include "brisk/mac.h"
 #include "brisk/netconf.h"
 #include "brisk/result.h"
 #include "netconf_int.h"
 
 #define DEFAULT_BRIDGE "cni0"
 
-/* Whether @i is where a separator goes in a MAC of @len characters. */
-static bool mac_sep_at(size_t len, size_t i)
-{
-	return len == 14 ? i % 5 == 4 : i % 3 == 2;
-}
-
 /*
- * A six-byte MAC in any form Go's net.ParseMAC (the reference's) takes:
- * aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff or aabb.ccdd.eeff, in any case.
- * Rewritten in place as aa:bb:cc:dd:ee:ff; false when it is none of them,
- * or multicast (which cannot be an interface's own).
+ * A unicast MAC in a form the reference takes (mac.h), rewritten in place
+ * as aa:bb:cc:dd:ee:ff: a multicast one cannot be an interface's own.
  */
 static bool mac_canonical(char *s)
 {
-	size_t len = strlen(s), n = 0;
-	char sep = len == 14 ? '.' : len == 17 ? s[2] : 0, hex[12];
+	uint8_t mac[6];
 
-	if ((len != 14 && len != 17) || (len == 17 && sep != ':' && sep != '-'))
+	if (mac_parse(s, mac) < 0 || (mac[0] & 1))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		bool at_sep = mac_sep_at(len, i);
-
-		if (at_sep ? s[i] != sep : !isxdigit((unsigned char)s[i]))
-			return false;
-		if (!at_sep)
-			hex[n++] = (char)tolower((unsigned char)s[i]);
-	}
-	for (size_t i = 0; i < 6; i++)
-		snprintf(s + i * 3, 4, "%c%c%s", hex[2 * i], hex[2 * i + 1],
-			 i < 5 ? ":" : "");
-	return !(strtol((char[]){ s[0], s[1], 0 }, NULL, 16) & 1);
+	mac_fmt(mac, s);
+	return true;
 }
 
 /* The container MAC: CNI_ARGS MAC=, then args.cni.mac, then runtimeConfig. */

@@ -19,7 +19,7 @@
 #include "brisk/cleanup.h"
 #include "brisk/fwmsg.h"
 #include "brisk/grow.h"
-#include "brisk/link.h"
+#include "brisk/mac.h"
 
 /* nftables' datatype ids (for `nft list`), and how it names a concatenation. */
 #define T_INTEGER FW_TYPE_INTEGER
@@ -316,7 +316,7 @@ void fw_elem_describe(const struct fw_elem *e, char *buf, size_t len)
 		snprintf(buf, len, "%s \"%.16s\"", s->name, e->key);
 		break;
 	case FW_ALLOWED:
-		link_mac_fmt(e->key + IFNAMSIZ, mac);
+		mac_fmt(e->key + IFNAMSIZ, mac);
 		snprintf(buf, len, "%s \"%.16s\" . %s", s->name, e->key, mac);
 		break;
 	case FW_NOMASQ4:

@@ -30,8 +30,8 @@
 #include "brisk/fault.h"
 #include "brisk/fsopen.h"
 #include "brisk/fwrec.h"
-#include "brisk/link.h"
 #include "brisk/log.h"
+#include "brisk/mac.h"
 
 #define FWREC_MAGIC "brisk-fw 1"
 #define FWREC_MAX_BYTES (64 * 1024)
@@ -84,7 +84,7 @@ size_t fwrec_format(const struct fwrec *rec, char *buf, size_t len)
 			pm->host_ip.family ? ipaddr_fmt(&pm->host_ip, a) : "");
 	}
 	if (p->spoof_ifname[0]) {
-		link_mac_fmt(p->spoof_mac, mac);
+		mac_fmt(p->spoof_mac, mac);
 		n = put(buf, len, n, "spoof %s %s\n", p->spoof_ifname, mac);
 	}
 	return n;
@@ -161,7 +161,7 @@ static int parse_spoof(char *args, struct fw_plan *p)
 		return -EINVAL;
 	*sp = '\0';
 	if (!word_ok(args, IFNAMSIZ - 1) ||
-	    link_mac_parse(sp + 1, p->spoof_mac) < 0)
+	    mac_parse(sp + 1, p->spoof_mac) < 0)
 		return -EINVAL;
 	memcpy(p->spoof_ifname, args, strlen(args) + 1);
 	return 0;

@@ -248,38 +248,3 @@ int link_set_flags(struct netlink *nl, int ifindex, unsigned int flags,
 	link_put_flags(nl, &b, ifindex, flags, change);
 	return netlink_run(nl, &b, NULL, NULL, NULL, "link set flags", err);
 }
-
-void link_mac_fmt(const uint8_t mac[6], char *buf)
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		 mac[2], mac[3], mac[4], mac[5]);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int link_mac_parse(const char *s, uint8_t ret[6])
-{
-	uint8_t mac[6];
-
-	/* Exactly "xx:xx:xx:xx:xx:xx": sscanf would take signs and spaces. */
-	if (strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return -EINVAL;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(ret, mac, 6);
-	return 0;
-}

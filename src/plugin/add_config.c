@@ -5,6 +5,7 @@
 
 #include "brisk/addr.h"
 #include "brisk/cleanup.h"
+#include "brisk/mac.h"
 #include "brisk/route.h"
 #include "brisk/sysctl.h"
 #include "add.h"
@@ -227,7 +228,7 @@ static int put_iface(struct result *res, const char *name,
 	struct result_iface *f = &res->ifaces[res->n_ifaces++];
 
 	snprintf(f->name, sizeof(f->name), "%s", name);
-	link_mac_fmt(mac, f->mac);
+	mac_fmt(mac, f->mac);
 	f->sandbox = sandbox ? strdup(sandbox) : NULL;
 	f->mtu = mtu;
 	return sandbox && !f->sandbox ? -ENOMEM : 0;

@@ -9,6 +9,7 @@
 #include "brisk/fault.h"
 #include "brisk/ipam.h"
 #include "brisk/log.h"
+#include "brisk/mac.h"
 #include "brisk/route.h"
 #include "brisk/undo.h"
 #include "add.h"
@@ -92,7 +93,7 @@ static int add_veth(struct add_state *s, struct cni_err *err)
 
 	attach_random_mac(v.host_mac);
 	if (s->a.conf->mac[0])
-		link_mac_parse(s->a.conf->mac, v.peer_mac);
+		mac_parse(s->a.conf->mac, v.peer_mac);
 	else
 		attach_random_mac(v.peer_mac);
 	r = link_veth_create(&s->a.host, &v, err);

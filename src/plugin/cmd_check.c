@@ -7,6 +7,7 @@
 #include "brisk/attach.h"
 #include "brisk/cleanup.h"
 #include "brisk/cmd.h"
+#include "brisk/mac.h"
 #include "brisk/result.h"
 #include "brisk/route.h"
 #include "fwstep.h"
@@ -50,7 +51,7 @@ static int check_link(struct attach *a, const struct result *pr,
 		return cni_err_set(err, CNI_ERR_INTERNAL, ENODEV,
 				   "interface %s not found in %.200s",
 				   a->env->ifname, a->env->netns);
-	link_mac_fmt(ret_cont->mac, mac);
+	mac_fmt(ret_cont->mac, mac);
 	if (want->mac[0] && strcasecmp(want->mac, mac) != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, EINVAL,
 				   "interface %s has MAC %s, expected %s",
@@ -83,7 +84,7 @@ static int check_host_macs(const struct result *pr, const struct link_info *br,
 			if (f->sandbox || !f->mac[0] ||
 			    strcmp(f->name, li[k]->name) != 0)
 				continue;
-			link_mac_fmt(li[k]->mac, mac);
+			mac_fmt(li[k]->mac, mac);
 			if (strcasecmp(f->mac, mac) != 0)
 				return cni_err_set(
 					err, CNI_ERR_INTERNAL, EINVAL,

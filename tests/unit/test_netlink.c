@@ -558,76 +558,6 @@ static void test_batch_init_allocates_nothing(void **state)
 	assert_int_equal(after, before);
 }
 
-static void test_mac_fmt_parse(void **state)
-{
-	static const uint8_t mac[6] = { 0x02, 0x00, 0xab, 0xcd, 0xef, 0x09 };
-	uint8_t out[6];
-	char buf[18];
-
-	link_mac_fmt(mac, buf);
-	assert_string_equal(buf, "02:00:ab:cd:ef:09");
-	memset(out, 0, sizeof(out));
-	assert_int_equal(link_mac_parse(buf, out), 0);
-	assert_memory_equal(out, mac, 6);
-	assert_int_equal(link_mac_parse("FF:FF:FF:FF:FF:FF", out), 0);
-	assert_memory_equal(
-		out, ((uint8_t[]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }), 6);
-	link_mac_fmt((uint8_t[]){ 0, 0, 0, 0, 0, 0 }, buf);
-	assert_string_equal(buf, "00:00:00:00:00:00");
-}
-
-static void test_mac_parse_bad(void **state)
-{
-	static const char *const bad[] = {
-		"",
-		"aa:bb:cc:dd:ee",
-		"aa:bb:cc:dd:ee:",
-		"aa:bb:cc:dd:ee:ff:00",
-		"aa:bb:cc:dd:ee:gg",
-		"aa-bb-cc-dd-ee-ff",
-		"aabbccddeeff",
-		"aa:bb:cc:dd:ee:ff ",
-		"aa:bb:cc:dd:ee:ff\n",
-		"aaa:bb:cc:dd:ee:ff",
-		"aa::bb:cc:dd:ee:ff",
-		"zz:bb:cc:dd:ee:ff",
-	};
-	uint8_t out[6];
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memset(out, 0x5a, sizeof(out));
-		if (link_mac_parse(bad[i], out) != -EINVAL)
-			fail_msg("link_mac_parse accepted \"%s\"", bad[i]);
-	}
-}
-
-/*
- * Only "aa:bb:cc:dd:ee:ff": no signs, spaces or one-digit groups (sscanf
- * took "-1:00:00:00:00:00" as ff:00:... once).
- */
-static void test_mac_parse_strict(void **state)
-{
-	static const char *const lax[] = {
-		"a:b:c:d:e:f",	     " aa:bb:cc:dd:ee:ff", "aa: bb:cc:dd:ee:ff",
-		"-1:00:00:00:00:00", "+a:bb:cc:dd:ee:ff",  "aa:bb:cc:dd:ee:f",
-	};
-	char accepted[256] = "";
-	uint8_t out[6];
-
-	for (size_t i = 0; i < sizeof(lax) / sizeof(lax[0]); i++) {
-		if (link_mac_parse(lax[i], out) == 0) {
-			strncat(accepted, " \"",
-				sizeof(accepted) - strlen(accepted) - 1);
-			strncat(accepted, lax[i],
-				sizeof(accepted) - strlen(accepted) - 1);
-			strncat(accepted, "\"",
-				sizeof(accepted) - strlen(accepted) - 1);
-		}
-	}
-	if (accepted[0])
-		fail_msg("link_mac_parse accepted:%s", accepted);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,9 +573,6 @@ int main(void)
 		cmocka_unit_test(test_batch_refusal_keeps_batch),
 		cmocka_unit_test(test_batch_byte_limit),
 		cmocka_unit_test(test_batch_init_allocates_nothing),
-		cmocka_unit_test(test_mac_fmt_parse),
-		cmocka_unit_test(test_mac_parse_bad),
-		cmocka_unit_test(test_mac_parse_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
