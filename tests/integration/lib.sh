@@ -640,13 +640,14 @@ assert_unchanged()
 
 # ---------------------------------------------------------------- firewall
 
-# uplink: an "outside" namespace $OUTSIDE behind the veth up0 of $HOST, with
-# documentation addresses: the host is 192.0.2.1 and 2001:db8::1, the
-# outside 192.0.2.2 and 2001:db8::2. The outside has no route to the
-# containers (only masqueraded traffic gets answers) unless a test adds one.
+# uplink [SUFFIX]: an "outside" namespace $OUTSIDE (named outside<SUFFIX>)
+# behind the veth up0 of $HOST, with documentation addresses: the host is
+# 192.0.2.1 and 2001:db8::1, the outside 192.0.2.2 and 2001:db8::2. The
+# outside has no route to the containers (only masqueraded traffic gets
+# answers) unless a test adds one.
 uplink()
 {
-	OUTSIDE=$(mkns outside) || fail "mkns outside"
+	OUTSIDE=$(mkns "outside${1:-}") || fail "mkns outside"
 	ip -n "$HOST" link add up0 type veth peer name up0 netns "$OUTSIDE" &&
 		ip -n "$HOST" addr add 192.0.2.1/24 dev up0 &&
 		ip -n "$HOST" addr add 2001:db8::1/64 dev up0 nodad &&

@@ -32,20 +32,15 @@ TARGETS="192.0.2.1 2001:db8::1 10.199.0.1 fd00:b1c::1"
 # loopback), as an unanswered datagram costs 3 s.
 UDP_TARGETS="192.0.2.1 2001:db8::1"
 
-# side NAME: a host namespace with an uplink to an outside one; sets
-# SIDE_HOST and SIDE_OUT.
+# side NAME: a host namespace with an uplink to an outside one that routes
+# the containers' subnets to it; sets SIDE_HOST and SIDE_OUT.
 side()
 {
-	SIDE_HOST=$(mkns "h$1") && SIDE_OUT=$(mkns "o$1") || fail "mkns"
-	ip -n "$SIDE_HOST" link add up0 type veth peer name up0 netns "$SIDE_OUT" &&
-		ip -n "$SIDE_HOST" addr add 192.0.2.1/24 dev up0 &&
-		ip -n "$SIDE_HOST" addr add 2001:db8::1/64 dev up0 nodad &&
-		ip -n "$SIDE_HOST" link set up0 up &&
-		ip -n "$SIDE_OUT" addr add 192.0.2.2/24 dev up0 &&
-		ip -n "$SIDE_OUT" addr add 2001:db8::2/64 dev up0 nodad &&
-		ip -n "$SIDE_OUT" link set up0 up &&
-		ip -n "$SIDE_OUT" route add 10.199.0.0/24 via 192.0.2.1 &&
-		ip -n "$SIDE_OUT" route add fd00:b1c::/64 via 2001:db8::1 || fail "uplink"
+	SIDE_HOST=$(mkns "h$1") || fail "mkns"
+	HOST=$SIDE_HOST uplink "$1"
+	SIDE_OUT=$OUTSIDE
+	ip -n "$SIDE_OUT" route add 10.199.0.0/24 via 192.0.2.1 &&
+		ip -n "$SIDE_OUT" route add fd00:b1c::/64 via 2001:db8::1 || fail "routes"
 }
 
 # probe NS NAME [TARGET...]: every target and port from NS, one line each
@@ -89,7 +84,7 @@ probe()
 # leaves DAD on for the bridge's gateway address), at most 5 s.
 settled()
 {
-	local ns i
+	local ns
 
 	for ns in "$@"; do
 		for _ in $(seq 1 50); do
