@@ -170,7 +170,7 @@ step "masquerade and the host port: brisk's nftables table in the host"
 run ip netns exec "$HOST" nft list table inet brisk
 
 step "a server on port 80 in the container, reached from the host at 127.0.0.1:8080"
-ip netns exec "$CONT" socat TCP-LISTEN:80,fork,reuseaddr 'SYSTEM:echo hello from the container' \
+ip netns exec "$CONT" socat -t5 TCP-LISTEN:80,fork,reuseaddr 'SYSTEM:echo hello from the container' \
 	</dev/null >/dev/null 2>&1 &
 SERVER=$!
 for _ in $(seq 1 40); do
@@ -178,7 +178,7 @@ for _ in $(seq 1 40); do
 	sleep 0.05
 done
 printf '$ ip netns exec %s socat - TCP:127.0.0.1:8080\n' "$HOST"
-reply=$(ip netns exec "$HOST" timeout 5 socat -T3 - TCP:127.0.0.1:8080 </dev/null)
+reply=$(ip netns exec "$HOST" timeout 10 socat -T5 -t5 - TCP:127.0.0.1:8080 </dev/null)
 echo "$reply"
 [[ "$reply" == "hello from the container" ]]
 kill "$SERVER" 2>/dev/null || :

@@ -671,25 +671,31 @@ bg()
 	at_exit "kill -- -$BG_PID 2>/dev/null"
 }
 
+# The socat servers here and their clients (fetch) wait 5 s (-t5) once one
+# side has ended, not socat's 0.5 s: a client's input ends at once, so an
+# answer that took longer (a fork and a shell on a loaded machine) was lost
+# on both ends. The wait ends as soon as the answer is out.
+
 # serve NS PORT WORD: a TCP server (both families) answering WORD.
 serve()
 {
-	bg "$1" socat "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" "SYSTEM:echo $3"
+	bg "$1" socat -t5 "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0,backlog=128" "SYSTEM:echo $3"
 	wait_listen "$1" "$2" tcp
 }
 
 # serve_peer NS PORT [udp]: a TCP server on PORT in NS that answers each
 # connection with the address it came from, in socat's long IPv6 form
 # ([0000:0000:0000:0000:0000:ffff:0ac7:0001] is 10.199.0.1); with udp, a
-# UDP one too.
+# UDP one too. socat listens with a backlog of 5 unless told: a test that
+# connects many times at once would lose some to a full queue.
 serve_peer()
 {
 	# shellcheck disable=SC2016 # expanded by socat's shell, per connection
-	bg "$1" socat "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" 'SYSTEM:echo $SOCAT_PEERADDR'
+	bg "$1" socat -t5 "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0,backlog=128" 'SYSTEM:echo $SOCAT_PEERADDR'
 	wait_listen "$1" "$2" tcp
 	[ "${3:-}" = udp ] || return 0
 	# shellcheck disable=SC2016
-	bg "$1" socat "UDP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" 'SYSTEM:echo $SOCAT_PEERADDR'
+	bg "$1" socat -t5 "UDP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" 'SYSTEM:echo $SOCAT_PEERADDR'
 	wait_listen "$1" "$2" udp
 }
 
@@ -707,13 +713,13 @@ wait_listen()
 }
 
 # fetch NS ADDR PORT: what a TCP connection from NS to ADDR:PORT reads
-# ("" when it fails within 3 s).
+# ("" when it is not made within 3 s, or its answer is slower than 5 s).
 fetch()
 {
 	local a=$2
 
 	case "$a" in *:*) a="[$a]" ;; esac
-	ip netns exec "$1" timeout 4 socat -T3 - "TCP:$a:$3,connect-timeout=3" </dev/null 2>/dev/null
+	ip netns exec "$1" timeout 10 socat -T5 -t5 - "TCP:$a:$3,connect-timeout=3" </dev/null 2>/dev/null
 }
 
 # nft_elems FAMILY SET: the number of elements of set SET in brisk's table

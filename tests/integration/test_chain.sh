@@ -122,13 +122,13 @@ if [ "$USE_BW" = true ]; then
 fi
 
 step "portmap forwards to the container"
-ip netns exec "$C" socat TCP-LISTEN:80,reuseaddr SYSTEM:'echo chained' &
+ip netns exec "$C" socat -t5 TCP-LISTEN:80,reuseaddr SYSTEM:'echo chained' &
 srv=$!
 for _ in $(seq 20); do
 	ip netns exec "$C" ss -ltn 2>/dev/null | grep -q ':80 ' && break
 	sleep 0.1
 done
-got=$(ip netns exec "$HOST" timeout 5 socat -T 3 - TCP:"$GW4":8080 </dev/null 2>/dev/null)
+got=$(ip netns exec "$HOST" timeout 10 socat -T5 -t5 - TCP:"$GW4":8080 </dev/null 2>/dev/null)
 kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
 assert_eq "$got" chained "reply through host port 8080"

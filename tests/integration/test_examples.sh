@@ -172,13 +172,13 @@ hostport_check()
 	local gw got i
 
 	gw=$(jq -r '[.ips[] | select(.address | contains(".")) | .gateway][0]' "$TMPD/result")
-	ip netns exec "$1" socat TCP4-LISTEN:80,reuseaddr SYSTEM:'echo mapped' </dev/null >/dev/null 2>&1 &
+	ip netns exec "$1" socat -t5 TCP4-LISTEN:80,reuseaddr SYSTEM:'echo mapped' </dev/null >/dev/null 2>&1 &
 	at_exit "kill $! 2>/dev/null"
 	for i in $(seq 1 40); do
 		ip netns exec "$1" ss -H -ltn 'sport = :80' | grep -q . && break
 		sleep 0.05
 	done
-	got=$(ip netns exec "$HOST" timeout 4 socat -T3 - "TCP:$gw:18080,connect-timeout=3" </dev/null 2>/dev/null)
+	got=$(ip netns exec "$HOST" timeout 10 socat -T5 -t5 - "TCP:$gw:18080,connect-timeout=3" </dev/null 2>/dev/null)
 	assert_eq "$got" mapped "the host port 18080 through brisk"
 }
 

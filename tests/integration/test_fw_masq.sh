@@ -72,7 +72,7 @@ grep -q "$A4 comment \"$NET_NAME/ctr-1/eth0\"" <<<"$(ip netns exec "$HOST" nft l
 assert_eq "$(fw_records)" "ctr-1:eth0" "firewall records"
 
 step "same bridge: a neighbour sees the container's own address"
-bg "$C1" socat TCP4-LISTEN:7777,fork,reuseaddr 'SYSTEM:echo $SOCAT_PEERADDR'
+bg "$C1" socat -t5 TCP4-LISTEN:7777,fork,reuseaddr 'SYSTEM:echo $SOCAT_PEERADDR'
 wait_listen "$C1" 7777 tcp
 C3=$(mkns c3) || fail "mkns"
 cni ADD ctr-3 "$C3" eth0
