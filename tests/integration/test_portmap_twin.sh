@@ -44,10 +44,14 @@ side()
 }
 
 # probe NS NAME [TARGET...]: every target and port from NS, one line each
-# (a refused or unanswered connection reads as ""), in one namespace entry.
-# The TCP ones run at once, as an unanswered one waits out its 1 s timeout
-# (-t3: the answer may come up to 3 s after our side's end, for a loaded
-# machine; the server's close ends the wait at once).
+# (a refused or unanswered connection reads as ""), in one namespace entry;
+# why each "" came about (socat's error) goes to $TMPD/why, for a failure.
+# The TCP ones run at once, as an unanswered one waits out its timeout.
+# That is 2 s, so that a SYN lost once (a conntrack clash among the 42 at
+# once) is sent again at 1 s; only the reference's ::1 ones wait it out.
+# -t5: see lib.sh, above serve. (CI once failed here with one lone ""
+# on each side: socat's 0.5 s wait is the likely cause, a lost SYN with a
+# 1 s timeout the other; the why lines will tell if it comes back.)
 # The UDP ones go one by one, and up to three times: socat's forking UDP
 # server can miss a datagram now and then (its child may take one meant
 # for the next, or the parent may not listen again yet). They go through
@@ -65,7 +69,7 @@ probe()
 			case $a in *:*) a="[$a]" ;; esac
 			for p in 8080 8081 8082 8083 8084 8085 8086; do
 				i=$((i + 1))
-				echo "$1 $t:$p $(timeout 5 socat -T3 -t3 - TCP:$a:$p,connect-timeout=1 </dev/null 2>/dev/null)" >"$2/$i" &
+				echo "$1 $t:$p $(timeout 10 socat -T5 -t5 - TCP:$a:$p,connect-timeout=2 </dev/null 2>"$2/e$i")" >"$2/$i" &
 			done
 		done
 		for t in $3; do
@@ -78,6 +82,10 @@ probe()
 		done
 		wait
 		for f in $(seq 1 $i); do cat "$2/$f"; done' "$TARGETS $*" "$name" "$d" "$UDP_TARGETS $*"
+	for f in "$d"/[0-9]*; do
+		grep -q ' $' "$f" || continue
+		echo "$SIDE: $(cat "$f")$(tail -n 1 "$d/e${f##*/}" 2>/dev/null | sed 's/.*: / /')"
+	done >>"$TMPD/why"
 }
 
 # settled NS...: until no IPv6 address there is tentative (the reference
@@ -110,7 +118,7 @@ brisk_side()
 	local c1 c2
 
 	side "b$1"
-	HOST=$SIDE_HOST DATADIR=$TMPD/b$1
+	SIDE=brisk HOST=$SIDE_HOST DATADIR=$TMPD/b$1
 	c1=$(mkns "bc$1") && c2=$(mkns "bn$1") || fail "mkns"
 	CONF=$(mkconf 1.0.0 dual ".ipMasq = true | .hairpinMode = true | $2 |
 		.capabilities.portMappings = true | .runtimeConfig.portMappings = $MAPS")
@@ -131,7 +139,7 @@ ref_side()
 	local c1 c2 id ns pm
 
 	side "r$1"
-	HOST=$SIDE_HOST DATADIR=$TMPD/r$1
+	SIDE=reference HOST=$SIDE_HOST DATADIR=$TMPD/r$1
 	c1=$(mkns "rc$1") && c2=$(mkns "rn$1") || fail "mkns"
 	CONF=$(mkconf 1.0.0 dual ".ipMasq = true | .hairpinMode = true | $2 | del(.snat)")
 	for id in "c1-$1" "c2-$1"; do
@@ -163,10 +171,12 @@ twin()
 	CASE=$1
 	step "$1"
 	NET_NAME=pmtwin$n
+	: >"$TMPD/why"
 	brisk_side "$n" "$2"
 	ref_side "$n" "$2"
 	diff "$TMPD/brisk" "$TMPD/ref" >"$TMPD/diff" ||
-		fail "brisk (<) vs the reference (>): $(cat "$TMPD/diff")"
+		fail "brisk (<) vs the reference (>): $(cat "$TMPD/diff")
+$(grep -F -f <(sed -n 's/^[<>] \([^ ]* [^ ]*\) .*/ \1 /p' "$TMPD/diff") "$TMPD/why")"
 	# A matrix where nothing connects would agree as well.
 	grep -q ' \[' "$TMPD/brisk" || fail "no connection succeeded"
 }
