@@ -88,6 +88,14 @@ int netconf_parse(const char *buf, size_t len, const char *cni_args,
 		  struct netconf *ret, struct cni_err *err);
 void netconf_free(struct netconf *c);
 
+/*
+ * brisk is the main plugin for a config of this "type" (NULL: no type);
+ * for any other, it serves as that plugin's IPAM and its keys are not ours.
+ */
+bool netconf_type_is_main(const char *type);
+/* The "ipam.type" values brisk serves itself (NULL: none). */
+bool ipamconf_type_builtin(const char *type);
+
 /* Parse only the "ipam" object of @root into @ret (used by IPAM-only mode). */
 int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 		   struct cni_err *err);

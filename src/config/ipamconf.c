@@ -339,6 +339,12 @@ int ipamconf_check_version(const struct ipamconf *c, enum cni_ver ver,
 	return 0;
 }
 
+bool ipamconf_type_builtin(const char *type)
+{
+	return type &&
+	       (strcmp(type, "host-local") == 0 || strcmp(type, "brisk") == 0);
+}
+
 int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 		   struct cni_err *err)
 {
@@ -358,8 +364,7 @@ int ipamconf_parse(json_t *root, const char *cni_args, struct ipamconf *ret,
 	if (!ret->type[0])
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "ipam.type: missing");
-	if (strcmp(ret->type, "host-local") == 0 ||
-	    strcmp(ret->type, "brisk") == 0) {
+	if (ipamconf_type_builtin(ret->type)) {
 		ret->kind = IPAM_BUILTIN;
 		return parse_builtin(root, ipam, cni_args, ret, err);
 	}

@@ -173,14 +173,14 @@ static int netconf_parse_root(json_t *root, const char *cni_args,
 	int r = 0;
 
 	r = r ?: netconf_parse_log(root, &c->log, err);
+	r = r ?: netconf_check_key_case(root, err);
 	r = r ?: jget_strbuf(root, "", "cniVersion", c->cni_version,
 			     sizeof(c->cni_version), err);
 	r = r ?: cni_ver_parse(c->cni_version, &c->ver, err);
 	r = r ?: netconf_parse_names(root, c, err);
 	r = r ?: netconf_parse_flags(root, c, err);
 	/* Other main plugins' keys are theirs when brisk serves as their IPAM. */
-	is_main = strcmp(c->type, "brisk") == 0 ||
-		  strcmp(c->type, "bridge") == 0;
+	is_main = netconf_type_is_main(c->type);
 	if (r == 0 && is_main)
 		r = netconf_parse_port(root, c, err);
 	r = r ?: netconf_parse_mac(root, cni_args, c, err);
@@ -194,6 +194,12 @@ static int netconf_parse_root(json_t *root, const char *cni_args,
 	if (r == 0 && is_main)
 		r = netconf_check_combinations(c, err);
 	return r;
+}
+
+bool netconf_type_is_main(const char *type)
+{
+	return type &&
+	       (strcmp(type, "brisk") == 0 || strcmp(type, "bridge") == 0);
 }
 
 int netconf_parse(const char *buf, size_t len, const char *cni_args,

@@ -15,5 +15,10 @@ int netconf_parse_port(json_t *root, struct netconf *c, struct cni_err *err);
  * they cannot work, so that nothing is created for them. Code 7.
  */
 int netconf_check_combinations(const struct netconf *c, struct cni_err *err);
+/*
+ * A key brisk reads written in another case ("HairpinMode"), which Go's
+ * JSON decoding in the reference would take as that key. Code 7.
+ */
+int netconf_check_key_case(json_t *root, struct cni_err *err);
 
 #endif

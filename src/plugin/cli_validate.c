@@ -20,6 +20,7 @@
 #include "brisk/cli.h"
 #include "brisk/cmd.h"
 #include "brisk/jsonget.h"
+#include "brisk/netconf.h"
 #include "brisk/result.h"
 
 enum {
@@ -141,8 +142,7 @@ static bool cli_validate_is_brisks(json_t *p)
 	const char *ipam = json_string_value(
 		json_object_get(json_object_get(p, "ipam"), "type"));
 
-	return (type &&
-		(strcmp(type, "brisk") == 0 || strcmp(type, "bridge") == 0)) ||
+	return netconf_type_is_main(type) ||
 	       (ipam && strcmp(ipam, "brisk") == 0);
 }
 

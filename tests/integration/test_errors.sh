@@ -103,6 +103,10 @@ errcase "portmap's iptables-only key" 2 markMasqBit '.markMasqBit = 13'
 errcase "ipMasqBackend unknown" 7 ipMasqBackend '.ipMasq = true | .ipMasqBackend = "pf"'
 errcase "portMappings hostPort 0" 7 'portMappings\[0\]\.hostPort' \
 	'.runtimeConfig.portMappings = [{hostPort: 0, containerPort: 80}]'
+# The reference (Go) would read these as hairpinMode and subnet.
+errcase "a key in another case" 7 'HairpinMode: .*write "hairpinMode"' '.HairpinMode = true'
+errcase "an IPAM key in another case" 7 'ipam\.ranges\[0\]\[0\]\.Subnet' \
+	'.ipam.ranges[0][0] |= (.Subnet = .subnet | del(.subnet))'
 
 # --- environment
 errcase "missing CNI_CONTAINERID" 4 CNI_CONTAINERID . -CNI_CONTAINERID

@@ -1256,6 +1256,73 @@ static void test_peek_version(void **state)
 	assert_string_equal(v, "");
 }
 
+/*
+ * Go's JSON decoding in the reference matches keys in any case: a key of
+ * brisk's in another case is refused, naming the spelling, never ignored.
+ */
+static void test_key_case(void **state)
+{
+	struct netconf *c;
+
+	parse_fails("{" HDR ",\"HairpinMode\":true," IPAM_HL(SUBNET) "}", NULL,
+		    CNI_ERR_CONFIG, "HairpinMode: brisk reads keys in their "
+				    "exact case: write \"hairpinMode\"");
+	/* Even beside the right one (Go would take the later). */
+	parse_fails("{" HDR ",\"hairpinMode\":true,\"HAIRPINMODE\":false,"
+		    IPAM_HL(SUBNET) "}",
+		    NULL, CNI_ERR_CONFIG, "HAIRPINMODE");
+	parse_fails("{" HDR ",\"IPAM\":{\"type\":\"host-local\"," SUBNET "}}",
+		    NULL, CNI_ERR_CONFIG, "IPAM: ");
+	parse_fails("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"Type\":\"bridge\","
+		    IPAM_HL(SUBNET) "}",
+		    NULL, CNI_ERR_CONFIG, "write \"type\"");
+	parse_fails("{" HDR "," IPAM_HL("\"Subnet\":\"10.0.0.0/24\"") "}", NULL,
+		    CNI_ERR_CONFIG, "ipam.Subnet: ");
+	parse_fails("{" HDR ",\"ipam\":{\"Type\":\"host-local\"," SUBNET "}}",
+		    NULL, CNI_ERR_CONFIG, "ipam.Type: ");
+	/* In arrays, shown with the element's index. */
+	parse_fails("{" HDR "," IPAM_HL("\"ranges\":[[{" SUBNET "}],"
+					"[{\"subnet\":\"fd00::/64\","
+					"\"RangeStart\":\"fd00::9\"}]]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.ranges[1][0].RangeStart: ");
+	parse_fails("{" HDR "," IPAM_HL(SUBNET ",\"routes\":[{\"Dst\":"
+					       "\"0.0.0.0/0\"}]") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.routes[0].Dst: ");
+	parse_fails("{" HDR "," IPAM_HL(SUBNET) ",\"runtimeConfig\":"
+		    "{\"portMappings\":[{\"HostPort\":80,\"containerPort\":80}]}}",
+		    NULL, CNI_ERR_CONFIG,
+		    "runtimeConfig.portMappings[0].HostPort: ");
+	/* brisk's own keys too: ignoring one would be as bad. */
+	parse_fails("{" HDR ",\"LogLevel\":\"debug\"," IPAM_HL(SUBNET) "}",
+		    NULL, CNI_ERR_CONFIG, "write \"logLevel\"");
+
+	/* Keys brisk does not read, in any case, are not its business. */
+	c = new_conf();
+	parse_ok("{" HDR ",\"Frobnicate\":1,\"IPAM.subnet\":2,"
+		 "\"capabilities\":{\"PortMappings\":true}," IPAM_HL(SUBNET) "}",
+		 NULL, c);
+	free_conf(c);
+	/* As another plugin's IPAM: its keys are its own, ipam's are ours. */
+	c = new_conf();
+	parse_ok("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\","
+		 "\"MTU\":1400,\"HairpinMode\":true,\"runtimeConfig\":"
+		 "{\"PortMappings\":[]}," IPAM_HL(SUBNET) "}",
+		 NULL, c);
+	free_conf(c);
+	parse_fails("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\","
+		    IPAM_HL(SUBNET ",\"DataDir\":\"/x\"") "}",
+		    NULL, CNI_ERR_CONFIG, "ipam.DataDir: ");
+	parse_fails("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\","
+		    IPAM_HL(SUBNET) ",\"runtimeConfig\":{\"IPs\":[]}}",
+		    NULL, CNI_ERR_CONFIG, "runtimeConfig.IPs: ");
+	/* A delegated IPAM's keys are its own, bar the one naming it. */
+	c = new_conf();
+	parse_ok("{" HDR ",\"ipam\":{\"type\":\"dhcp\",\"Subnet\":\"x\"}}",
+		 NULL, c);
+	free_conf(c);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1283,6 +1350,7 @@ int main(void)
 		cmocka_unit_test(test_ip_ranges),
 		cmocka_unit_test(test_sets_per_family),
 		cmocka_unit_test(test_peek_version),
+		cmocka_unit_test(test_key_case),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
