@@ -7,13 +7,17 @@
 #include "brisk/jsonget.h"
 #include "brisk/netconf.h"
 
+/*
+ * An address key; "" is no address, as the reference reads it (Go's net.IP
+ * takes empty text as nil), so a template that leaves one empty works.
+ */
 static int parse_addr_key(json_t *obj, const char *ctx, const char *key,
 			  struct ipaddr *ret, struct cni_err *err)
 {
 	const char *s = NULL;
 	int r = jget_str(obj, ctx, key, &s, err);
 
-	if (r < 0 || !s)
+	if (r < 0 || !s || !*s)
 		return r;
 	if (ipaddr_parse(s, ret) < 0)
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
@@ -306,6 +310,9 @@ static int parse_builtin(json_t *root, json_t *ipam, const char *cni_args,
 			   err);
 	if (r < 0)
 		return r;
+	/* As host-local: an empty dataDir is the default one. */
+	if (!c->data_dir[0])
+		strcpy(c->data_dir, IPAM_DEFAULT_DATA_DIR);
 	if (c->data_dir[0] != '/')
 		return cni_err_set(err, CNI_ERR_CONFIG, EINVAL,
 				   "ipam.dataDir: \"%.60s\" is not an absolute path",

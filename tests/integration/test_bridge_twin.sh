@@ -119,6 +119,9 @@ twin "static IPAM (delegated), dual" v4 '.ipam = {type: "static", addresses: [{a
 twin "static, default route, no isDefaultGateway" v4 '.isDefaultGateway = false | .ipam = {type: "static", addresses: [{address: "10.199.0.50/24", gateway: "10.199.0.1"}], routes: [{dst: "0.0.0.0/0"}]}'
 twin "static IPAM, no gateway" v4 '.isGateway = false | .isDefaultGateway = false | .ipam = {type: "static", addresses: [{address: "10.199.0.51/24"}]}'
 twin "static, gateway elsewhere" v4 '.ipam = {type: "static", addresses: [{address: "10.199.0.52/24", gateway: "10.199.0.200"}]}'
+# Empty addresses are none in the reference (Go's net.IP): the defaults.
+twin "empty gateway, range bounds and route gw" v4 \
+	'.ipam.ranges[0][0] += {gateway: "", rangeStart: "", rangeEnd: ""} | .ipam.routes = [{dst: "192.0.2.0/24", gw: ""}]'
 twin "host-local legacy subnet and gateway" v4 'del(.ipam.ranges) | .ipam.subnet = "10.199.0.0/24" | .ipam.gateway = "10.199.0.9"'
 CASE=""
 pass

@@ -775,8 +775,11 @@ static void test_data_dir(void **state)
 
 	parse_fails("{" HDR "," IPAM_HL(SUBNET ",\"dataDir\":\"var/lib\"") "}",
 		    NULL, CNI_ERR_CONFIG, "ipam.dataDir");
-	parse_fails("{" HDR "," IPAM_HL(SUBNET ",\"dataDir\":\"\"") "}", NULL,
-		    CNI_ERR_CONFIG, "ipam.dataDir");
+	/* As host-local: "" is the default. */
+	c = new_conf();
+	parse_ok("{" HDR "," IPAM_HL(SUBNET ",\"dataDir\":\"\"") "}", NULL, c);
+	assert_string_equal(c->ipam.data_dir, "/var/lib/cni/networks");
+	free_conf(c);
 	parse_fails("{" HDR "," IPAM_HL(SUBNET ",\"dataDir\":\"./x\"") "}",
 		    NULL, CNI_ERR_CONFIG, "ipam.dataDir");
 }
@@ -1257,6 +1260,41 @@ static void test_peek_version(void **state)
 }
 
 /*
+ * host-local reads an empty address as none (Go's net.IP), and so does
+ * brisk: the range's defaults, a route through the family's gateway.
+ */
+static void test_empty_addresses(void **state)
+{
+	const char *legacy = "{" HDR ",\"ipam\":{\"type\":\"host-local\","
+			     "\"subnet\":\"10.2.0.0/24\",\"gateway\":\"\","
+			     "\"rangeStart\":\"\"}}";
+	struct netconf *c = new_conf();
+	const struct ipam_range *r;
+
+	parse_ok("{" HDR "," IPAM_HL("\"ranges\":[[{\"subnet\":\"10.2.0.0/24\","
+				     "\"rangeStart\":\"\",\"rangeEnd\":\"\","
+				     "\"gateway\":\"\"}]],\"routes\":[{\"dst\":"
+				     "\"192.0.2.0/24\",\"gw\":\"\"}]") "}",
+		 NULL, c);
+	r = &c->ipam.sets[0].r[0];
+	assert_ip(&r->start, "10.2.0.1");
+	assert_ip(&r->end, "10.2.0.254");
+	assert_ip(&r->gw, "10.2.0.1");
+	assert_int_equal(c->ipam.n_routes, 1);
+	assert_false(ipaddr_is_set(&c->ipam.routes[0].gw));
+	free_conf(c);
+
+	c = new_conf();
+	parse_ok(legacy, NULL, c);
+	assert_ip(&c->ipam.sets[0].r[0].gw, "10.2.0.1");
+	free_conf(c);
+	/* A subnet has no such reading: the reference refuses "" too. */
+	parse_fails("{" HDR "," IPAM_HL("\"subnet\":\"\"") "}", NULL,
+		    CNI_ERR_CONFIG, "subnet");
+	(void)state;
+}
+
+/*
  * Go's JSON decoding in the reference matches keys in any case: a key of
  * brisk's in another case is refused, naming the spelling, never ignored.
  */
@@ -1351,6 +1389,7 @@ int main(void)
 		cmocka_unit_test(test_sets_per_family),
 		cmocka_unit_test(test_peek_version),
 		cmocka_unit_test(test_key_case),
+		cmocka_unit_test(test_empty_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
