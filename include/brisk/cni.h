@@ -52,7 +52,8 @@ int cni_read_all(int fd, char **ret, size_t *ret_len, struct cni_err *err);
 /*
  * Look up KEY in CNI_ARGS ("K1=V1;K2=V2"). Writes the value into @buf and
  * returns 1 when found, 0 when absent, negative (code 4) when malformed
- * or too long.
+ * or too long. A KEY given twice has its last value, as the reference's
+ * (Go's LoadArgs sets the field once per pair).
  */
 int cni_args_get(const char *args, const char *key, char *buf, size_t n,
 		 struct cni_err *err);

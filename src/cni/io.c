@@ -55,6 +55,7 @@ int cni_args_get(const char *args, const char *key, char *buf, size_t n,
 {
 	size_t klen = strlen(key);
 	const char *p = args;
+	int found = 0;
 
 	while (p && *p) {
 		const char *end = strchr(p, ';');
@@ -73,9 +74,9 @@ int cni_args_get(const char *args, const char *key, char *buf, size_t n,
 						   "CNI_ARGS: %s is too long", key);
 			memcpy(buf, eq + 1, vlen);
 			buf[vlen] = '\0';
-			return 1;
+			found = 1;
 		}
 		p = end ? end + 1 : NULL;
 	}
-	return 0;
+	return found;
 }

@@ -106,6 +106,7 @@ twin "ipam routes" dual \
 twin "ipam route, no gateway" dual \
 	'.isGateway = false | .isDefaultGateway = false | .ipam.routes = [{dst: "0.0.0.0/0"}]'
 twin "requested address in CNI_ARGS" v4 . "IgnoreUnknown=1;IP=10.199.0.77"
+twin "IP= twice in CNI_ARGS (the last counts)" v4 . "IgnoreUnknown=1;IP=10.199.0.80;IP=10.199.0.81"
 twin "args.cni.ips" v4 '.args.cni.ips = ["10.199.0.78"]'
 twin "runtimeConfig.ips" v4 '.runtimeConfig.ips = ["10.199.0.79/24"] | .capabilities = {ips: true}'
 twin "args.cni.mac" v4 '.args.cni.mac = "0a:58:0a:c7:00:09"'

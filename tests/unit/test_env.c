@@ -308,6 +308,11 @@ static void test_args_get(void **state)
 				      "K8S_POD_NAME", buf, sizeof(buf), &err),
 			 1);
 	assert_string_equal(buf, "p");
+	/* A key given twice: the last value, as the reference's LoadArgs. */
+	assert_int_equal(cni_args_get("IP=1;MAC=m;IP=2", "IP", buf, sizeof(buf),
+				      &err),
+			 1);
+	assert_string_equal(buf, "2");
 	/* Empty and unset CNI_ARGS. */
 	assert_int_equal(cni_args_get("", "IP", buf, sizeof(buf), &err), 0);
 	assert_int_equal(cni_args_get(NULL, "IP", buf, sizeof(buf), &err), 0);
