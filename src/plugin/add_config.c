@@ -153,12 +153,14 @@ int add_container_config(struct add_state *s, struct cni_err *err)
 	return netlink_ack_err(&ack, err, what);
 }
 
-/* The reference's rule: one IPv4 address per bridge, IPv6 per subnet. */
+/*
+ * The reference's rule: one IPv4 address per bridge, IPv6 per subnet. The
+ * gateway with another prefix length (a /24 there, a /30 wanted) conflicts
+ * too: the reference compares address and prefix together.
+ */
 static bool addr_conflicts(const struct ipnet *have, const struct ipnet *want)
 {
 	if (have->addr.family != want->addr.family)
-		return false;
-	if (ipaddr_eq(&have->addr, &want->addr))
 		return false;
 	return want->addr.family == AF_INET || ipnet_contains(have, &want->addr) ||
 	       ipnet_contains(want, &have->addr);

@@ -87,6 +87,16 @@ CONF=$(mkconf 1.0.0 v4 '.forceAddress = true')
 add force2
 assert_eq "$(addrs "$HOST" "$BRIDGE" inet global)" "$GW4/24" "bridge addresses after forceAddress"
 del force2
+# The gateway itself with another prefix is another address, as in the
+# reference (which compares "10.199.0.1/24" with "10.199.0.1/30").
+CONF=$(mkconf 1.0.0 v4 ".ipam.ranges[0][0].subnet = \"${GW4%.*}.0/30\"")
+cni ADD ctr-force3 "$NS" eth0
+assert_err any "already has an address different from $GW4/30"
+assert_eq "$(addrs "$HOST" "$BRIDGE" inet global)" "$GW4/24" "bridge addresses after the refused /30"
+CONF=$(jq -c '.forceAddress = true' <<<"$CONF")
+add force3
+assert_eq "$(addrs "$HOST" "$BRIDGE" inet global)" "$GW4/30" "bridge addresses after forceAddress with /30"
+del force3
 
 step "enabledad: IPv6 addresses with and without duplicate address detection"
 BRIDGE=bkopt3
