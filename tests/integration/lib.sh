@@ -676,27 +676,36 @@ bg()
 # answer that took longer (a fork and a shell on a loaded machine) was lost
 # on both ends. The wait ends as soon as the answer is out.
 
-# serve NS PORT WORD: a TCP server (both families) answering WORD.
+# _server NS PORT tcp|udp CMD: a forking socat server on PORT in NS (both
+# families) whose answer to each connection or datagram is what the shell
+# command CMD prints. TCP listens with a backlog of 128: socat's 5 would
+# lose some of the connections a test makes at once.
+_server()
+{
+	local kind=TCP6 opt=,backlog=128
+
+	[ "$3" = udp ] && kind=UDP6 opt=
+	bg "$1" socat -t5 "$kind-LISTEN:$2,fork,reuseaddr,ipv6only=0$opt" "SYSTEM:$4"
+	wait_listen "$1" "$2" "$3"
+}
+
+# serve NS PORT WORD: a TCP server answering WORD.
 serve()
 {
-	bg "$1" socat -t5 "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0,backlog=128" "SYSTEM:echo $3"
-	wait_listen "$1" "$2" tcp
+	_server "$1" "$2" tcp "echo $3"
 }
 
 # serve_peer NS PORT [udp]: a TCP server on PORT in NS that answers each
 # connection with the address it came from, in socat's long IPv6 form
 # ([0000:0000:0000:0000:0000:ffff:0ac7:0001] is 10.199.0.1); with udp, a
-# UDP one too. socat listens with a backlog of 5 unless told: a test that
-# connects many times at once would lose some to a full queue.
+# UDP one too.
 serve_peer()
 {
 	# shellcheck disable=SC2016 # expanded by socat's shell, per connection
-	bg "$1" socat -t5 "TCP6-LISTEN:$2,fork,reuseaddr,ipv6only=0,backlog=128" 'SYSTEM:echo $SOCAT_PEERADDR'
-	wait_listen "$1" "$2" tcp
+	_server "$1" "$2" tcp 'echo $SOCAT_PEERADDR'
 	[ "${3:-}" = udp ] || return 0
 	# shellcheck disable=SC2016
-	bg "$1" socat -t5 "UDP6-LISTEN:$2,fork,reuseaddr,ipv6only=0" 'SYSTEM:echo $SOCAT_PEERADDR'
-	wait_listen "$1" "$2" udp
+	_server "$1" "$2" udp 'echo $SOCAT_PEERADDR'
 }
 
 # wait_listen NS PORT tcp|udp: until something listens there (2 s).
