@@ -92,6 +92,8 @@ del force2
 CONF=$(mkconf 1.0.0 v4 ".ipam.ranges[0][0].subnet = \"${GW4%.*}.0/30\"")
 cni ADD ctr-force3 "$NS" eth0
 assert_err any "already has an address different from $GW4/30"
+link_exists "$NS" eth0 && fail "interface left behind by the refused /30"
+assert_no_leases
 assert_eq "$(addrs "$HOST" "$BRIDGE" inet global)" "$GW4/24" "bridge addresses after the refused /30"
 CONF=$(jq -c '.forceAddress = true' <<<"$CONF")
 add force3
